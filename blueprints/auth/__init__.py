@@ -1,0 +1,138 @@
+"""Signing in with the numéro de sécurité sociale, and signing out."""
+from __future__ import annotations
+
+from flask import (Blueprint, Response, current_app, flash, make_response, redirect,
+                   render_template, request, session, url_for)
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from blueprints.auth.forms import ForgetNirForm, NirLiveForm, SignInForm, SignOutForm
+from domain.journey import page_for
+from domain.nir import Nir, NirError, parse_nir
+from services.accounts import authenticate
+from services.limiter import limiter
+
+bp = Blueprint("auth", __name__)
+
+WRONG_CREDENTIALS = "Numéro de sécurité sociale ou mot de passe incorrect"
+REMEMBER_COOKIE = "moncompte_nir"
+
+
+def _typed_nir() -> Nir | None:
+    try:
+        return parse_nir(request.form.get("nir", ""))
+    except NirError:
+        return None
+
+
+def _failed(response: Response) -> bool:
+    # Only a wrong number/password pair counts; a mistyped number never reached an account.
+    return response.status_code == 401
+
+
+# Two limits on failed sign-ins: per number (protects one account) and per address
+# (a public office where social workers help many people shares one address).
+per_nir = limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_NIR"], methods=["POST"],
+    key_func=lambda: "nir:" + _typed_nir().value, exempt_when=lambda: _typed_nir() is None,
+    deduct_when=_failed, error_message="per-nir",
+)
+per_address = limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
+    deduct_when=_failed, error_message="per-address",
+)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="remember-nir")
+
+
+def remembered_nir() -> Nir | None:
+    """The number this device remembers, if its signed cookie is valid and not too old."""
+    cookie = request.cookies.get(REMEMBER_COOKIE)
+    if not cookie:
+        return None
+    max_age = current_app.config["REMEMBER_NIR_DAYS"] * 86400
+    try:
+        return parse_nir(_serializer().loads(cookie, max_age=max_age))
+    except (BadData, NirError, TypeError):
+        return None
+
+
+def _remember(response: Response, nir: Nir | None) -> None:
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    if nir is None:
+        response.delete_cookie(REMEMBER_COOKIE, secure=secure, samesite="Lax")
+        return
+    response.set_cookie(
+        REMEMBER_COOKIE, _serializer().dumps(nir.value),
+        max_age=current_app.config["REMEMBER_NIR_DAYS"] * 86400,
+        httponly=True, secure=secure, samesite="Lax",
+    )
+
+
+def _page(form: SignInForm, errors: list | None = None) -> str:
+    return render_template("auth/sign_in.html", form=form, errors=errors or [],
+                           remembered=remembered_nir(), forget_form=ForgetNirForm())
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@per_address
+@per_nir
+def sign_in() -> Response | tuple[str, int] | str:
+    form = SignInForm()
+    if request.method == "GET":
+        remembered = remembered_nir()
+        if remembered is not None:
+            form.nir.data = remembered.formatted
+            form.remember.data = True
+        return _page(form)
+    if not form.validate_on_submit():
+        return _page(form, form.summary()), 400
+    account = authenticate(form.nir.nir, form.password.data)
+    if account is None:
+        form.password.errors = [WRONG_CREDENTIALS]
+        return _page(form, form.summary()), 401
+    session.clear()
+    session.regenerate()
+    session["account_id"] = account.id
+    response = redirect(url_for(page_for(account.journey_state)), code=303)
+    _remember(response, form.nir.nir if form.remember.data else None)
+    return response
+
+
+@bp.post("/connexion/numero")
+def check_nir() -> Response:
+    """Live feedback on the number while the person types (htmx); never the input itself."""
+    if not request.htmx:
+        return redirect(url_for("auth.sign_in"), code=303)
+    form = NirLiveForm()
+    form.validate()
+    status = 400 if form.csrf_failed() else 200
+    response = make_response(
+        render_template("auth/_nir_live.html", field=form.nir, csrf_failed=status == 400), status
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/connexion/oublier-numero")
+def forget_nir() -> Response | tuple[str, int]:
+    form = ForgetNirForm()
+    if not form.validate_on_submit():
+        return _page(SignInForm(formdata=None), form.summary()), 400
+    flash("Votre numéro est oublié sur cet appareil.")
+    response = redirect(url_for("auth.sign_in"), code=303)
+    _remember(response, None)
+    return response
+
+
+@bp.post("/deconnexion")
+def sign_out() -> Response | tuple[str, int]:
+    form = SignOutForm()
+    if not form.validate_on_submit():
+        return render_template("auth/sign_out_failed.html", errors=form.summary(),
+                               form=SignOutForm()), 400
+    session.clear()
+    session.regenerate()  # the old identifier dies on the server with the sign-out
+    flash("Vous êtes déconnecté. À bientôt !")
+    return redirect(url_for("auth.sign_in"), code=303)

@@ -1,0 +1,15 @@
+"""Account rules that do not depend on storage."""
+from __future__ import annotations
+
+import re
+
+from domain.journey import is_done
+
+# The old Caf password: exactly 8 digits.
+LEGACY_PASSWORD = re.compile(r"\d{8}")
+MAX_PASSWORD = 128  # longer input is refused before hashing (hashing cost is per byte)
+
+
+def password_may_sign_in(password_is_legacy: bool, journey_state: str) -> bool:
+    """The old 8-digit password only opens the first-login journey, never a finished account."""
+    return not (password_is_legacy and is_done(journey_state))

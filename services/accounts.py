@@ -1,0 +1,45 @@
+"""Finding and checking accounts in the database."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from domain.accounts import MAX_PASSWORD, password_may_sign_in
+from domain.nir import Nir
+from services.database import db
+from services.models import Account
+
+HASH_METHOD = "scrypt"
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=HASH_METHOD)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Checked when no account matches, so that unknown numbers take as long as known ones.
+    return hash_password("not-a-real-password")
+
+
+def authenticate(nir: Nir, password: str) -> Account | None:
+    """The account if the number and password match and may sign in; None otherwise.
+
+    The same work is done whether or not the account exists, so the answer time does
+    not tell a stranger which numbers have an account.
+    """
+    password = password[:MAX_PASSWORD]
+    account = db.session.execute(db.select(Account).filter_by(nir=nir.value)).scalar_one_or_none()
+    if account is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(account.password_hash, password):
+        return None
+    if not password_may_sign_in(account.password_is_legacy, account.journey_state):
+        return None
+    return account
+
+
+def get_account(account_id: int | None) -> Account | None:
+    return db.session.get(Account, account_id) if account_id else None

@@ -1,0 +1,61 @@
+"""Settings read from the environment, with safe defaults for development."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET = "dev-secret-not-for-production"
+
+
+class ConfigError(RuntimeError):
+    """The app refuses to start with a dangerous setting."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_from_env(instance_path: str) -> dict:
+    """Every setting the app reads, with its development default."""
+    env = os.environ.get("APP_ENV", "development")
+    production = env == "production"
+    default_db = "sqlite:///" + str(Path(instance_path) / "moncompte.db")
+    return {
+        "APP_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STRATEGY": "moving-window",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        # Numbers from journey.md; each can be changed without touching code.
+        "LOGIN_LIMIT_PER_NIR": os.environ.get("LOGIN_LIMIT_PER_NIR", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 10 minutes"),
+        "REMEMBER_NIR_DAYS": int(os.environ.get("REMEMBER_NIR_DAYS", "395")),  # 13 months
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        # Number of reverse proxies in front of the app, to read the real client address.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "SESSION_COOKIE_NAME": "moncompte_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        # The CSRF token lives as long as the server-side session, not a fixed hour.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,  # static URLs carry a content hash
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript",
+                               "application/javascript", "application/json", "image/svg+xml"],
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "DEV_TOOLS": _bool("DEV_TOOLS", not production),
+    }
+
+
+def check_settings(config: dict) -> None:
+    """Refuse to run production with development secrets."""
+    if config.get("APP_ENV") == "production":
+        if config.get("SECRET_KEY") in (None, "", DEV_SECRET) or len(config["SECRET_KEY"]) < 32:
+            raise ConfigError("SECRET_KEY must be set to a long random value in production.")
+        if not config.get("SESSION_COOKIE_SECURE"):
+            raise ConfigError("SESSION_COOKIE_SECURE must be on in production.")

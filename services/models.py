@@ -1,0 +1,63 @@
+"""Tables. Rules about what the data means live in domain/."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.database import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Account(db.Model):
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nir: Mapped[str] = mapped_column(String(13), unique=True, index=True)
+    numero_allocataire: Mapped[str | None] = mapped_column(String(8), index=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    birth_date: Mapped[date | None]
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # True while the password is still the old 8-digit Caf password.
+    password_is_legacy: Mapped[bool] = mapped_column(default=True)
+    journey_state: Mapped[str] = mapped_column(String(20), default="cgu")
+    mobile_phone: Mapped[str | None] = mapped_column(String(20))
+    other_phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    contact_verified_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    payments: Mapped[list["Payment"]] = relationship(
+        back_populates="account", cascade="all, delete-orphan", order_by="Payment.paid_on.desc()"
+    )
+
+
+class Payment(db.Model):
+    __tablename__ = "payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    paid_on: Mapped[date]
+    amount_cents: Mapped[int]
+    benefit: Mapped[str] = mapped_column(String(80))
+    paid_to_third_party: Mapped[bool] = mapped_column(default=False)
+    # Who received it when it was not the allocataire, e.g. «votre propriétaire».
+    third_party: Mapped[str | None] = mapped_column(String(80))
+
+    account: Mapped[Account] = relationship(back_populates="payments")
+
+
+class WebSession(db.Model):
+    """Server-side session: the cookie carries only a random token, stored here hashed."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
+    data: Mapped[str] = mapped_column(default="{}")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -1,0 +1,81 @@
+"""What every page shares: error pages, security headers, template helpers."""
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, Response, render_template, request, url_for
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+
+from domain.formatting import euros, long_date, short_date
+from services.database import db
+from services.limiter import seconds_to_wait
+
+# Only our own origin: no third-party request, no inline script or style.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+
+@lru_cache(maxsize=64)
+def _static_hash(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def static_url(app: Flask, filename: str) -> str:
+    """A static URL carrying a hash of the file, so it can be cached for a year."""
+    path = Path(app.static_folder or "static") / filename
+    return url_for("static", filename=filename, v=_static_hash(str(path), path.stat().st_mtime))
+
+
+def wait_words(seconds: int) -> str:
+    """«15 minutes», «1 minute», «30 secondes»: a wait said in words."""
+    if seconds < 60:
+        return f"{seconds} seconde" + ("s" if seconds > 1 else "")
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute" + ("s" if minutes > 1 else "")
+
+
+def register_web(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["euros"] = euros
+    app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["long_date"] = long_date
+
+    @app.context_processor
+    def helpers() -> dict:
+        return {"static_url": lambda filename: static_url(app, filename), "today": date.today()}
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static":
+            # Pages may show personal data: never keep them in a shared computer's cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded) -> tuple[str, int, dict]:
+        seconds = seconds_to_wait()
+        html = render_template("errors/429.html", wait=wait_words(seconds),
+                               per_address=error.description == "per-address")
+        return html, 429, {"Retry-After": str(seconds)}
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        template = "errors/404.html" if code == 404 else "errors/generic.html"
+        return render_template(template, code=code), code
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception) -> tuple[str, int]:
+        app.logger.exception("Unhandled error")
+        db.session.rollback()
+        return render_template("errors/generic.html", code=500), 500
