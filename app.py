@@ -20,7 +20,7 @@ from services.web import register_web
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.update(settings_from_env(app.instance_path))
+    app.config.update(settings_from_env(app.instance_path, (config or {}).get("APP_ENV")))
     app.config.update(config or {})
     check_settings(app.config)
 
@@ -43,6 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     for bp in (pages_bp, auth_bp, first_login_bp, account_bp):
         app.register_blueprint(bp)
+    if app.config["DEV_TOOLS"]:
+        from blueprints.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
 
     @app.cli.command("demo-data")
     def demo_data() -> None:

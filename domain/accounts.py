@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from domain.journey import is_done
+from domain.journey import Step
 
 # The old Caf password: exactly 8 digits.
 LEGACY_PASSWORD = re.compile(r"\d{8}")
@@ -12,4 +12,4 @@ MAX_PASSWORD = 128  # longer input is refused before hashing (hashing cost is pe
 
 def password_may_sign_in(password_is_legacy: bool, journey_state: str) -> bool:
     """The old 8-digit password only opens the first-login journey, never a finished account."""
-    return not (password_is_legacy and is_done(journey_state))
+    return not (password_is_legacy and Step(journey_state) is Step.DONE)

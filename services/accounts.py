@@ -6,6 +6,7 @@ from functools import lru_cache
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain.accounts import MAX_PASSWORD, password_may_sign_in
+from domain.journey import Step, current_step
 from domain.nir import Nir
 from services.database import db
 from services.models import Account
@@ -43,3 +44,8 @@ def authenticate(nir: Nir, password: str) -> Account | None:
 
 def get_account(account_id: int | None) -> Account | None:
     return db.session.get(Account, account_id) if account_id else None
+
+
+def step_of(account: Account) -> Step:
+    """Where this person must be in the first-login journey."""
+    return current_step(account.journey_state, account.cgu_version)

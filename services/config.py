@@ -18,9 +18,9 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def settings_from_env(instance_path: str) -> dict:
-    """Every setting the app reads, with its development default."""
-    env = os.environ.get("APP_ENV", "development")
+def settings_from_env(instance_path: str, env: str | None = None) -> dict:
+    """Every setting the app reads, with its default for the environment `env`."""
+    env = env or os.environ.get("APP_ENV", "development")
     production = env == "production"
     default_db = "sqlite:///" + str(Path(instance_path) / "moncompte.db")
     return {
@@ -49,6 +49,19 @@ def settings_from_env(instance_path: str) -> dict:
                                "application/javascript", "application/json", "image/svg+xml"],
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "DEV_TOOLS": _bool("DEV_TOOLS", not production),
+        # Messages: the outbox in development, SMTP and an HTTP SMS gateway in production.
+        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if production else "outbox"),
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "http" if production else "outbox"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Mon Compte Caf <ne-pas-repondre@localhost>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", production),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+        "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+        "CODE_LIMIT_INTERVAL": os.environ.get("CODE_LIMIT_INTERVAL", "1 per 30 seconds"),
+        "CODE_LIMIT_HOURLY": os.environ.get("CODE_LIMIT_HOURLY", "5 per hour"),
     }
 
 
@@ -59,3 +72,5 @@ def check_settings(config: dict) -> None:
             raise ConfigError("SECRET_KEY must be set to a long random value in production.")
         if not config.get("SESSION_COOKIE_SECURE"):
             raise ConfigError("SESSION_COOKIE_SECURE must be on in production.")
+        if config.get("DEV_TOOLS") or "outbox" in (config.get("MAIL_BACKEND"), config.get("SMS_BACKEND")):
+            raise ConfigError("The development outbox cannot run in production.")

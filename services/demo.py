@@ -5,7 +5,8 @@ from datetime import date, datetime
 
 from services.accounts import hash_password
 from services.database import db
-from services.models import Account, Payment, WebSession
+from domain.journey import CGU_VERSION
+from services.models import Account, Payment, VerificationCode, WebSession
 
 
 def _payments(rows: list[tuple[date, int, str, str | None]]) -> list[Payment]:
@@ -32,7 +33,8 @@ def demo_accounts() -> list[Account]:
         nir="1750169123045", numero_allocataire="7654321", display_name="KARIM B.",
         birth_date=date(1975, 1, 23), password_hash=hash_password("Jardin75Bleu"),
         password_is_legacy=False, journey_state="done",
-        mobile_phone="+33612345678", email="karim.b@example.org",
+        cgu_version=CGU_VERSION, cgu_accepted_at=datetime(2026, 3, 2, 10, 20),
+        mobile_phone="+33612345678", email="karim.b@example.org", code_channel="sms",
         contact_verified_at=datetime(2026, 3, 2, 10, 30),
         payments=_payments([
             (date(2026, 11, 5), 24_187, "Prime d'activité", None),
@@ -59,7 +61,8 @@ def load_demo_data() -> list[Account]:
     for account in accounts:
         old = db.session.execute(db.select(Account).filter_by(nir=account.nir)).scalar_one_or_none()
         if old is not None:
-            db.session.execute(db.delete(WebSession).filter_by(account_id=old.id))
+            for table in (WebSession, VerificationCode):
+                db.session.execute(db.delete(table).filter_by(account_id=old.id))
             db.session.delete(old)
     db.session.flush()
     db.session.add_all(accounts)

@@ -25,10 +25,14 @@ class Account(db.Model):
     # True while the password is still the old 8-digit Caf password.
     password_is_legacy: Mapped[bool] = mapped_column(default=True)
     journey_state: Mapped[str] = mapped_column(String(20), default="cgu")
+    cgu_version: Mapped[str | None] = mapped_column(String(20))
+    cgu_accepted_at: Mapped[datetime | None]
     mobile_phone: Mapped[str | None] = mapped_column(String(20))
     other_phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(254))
     contact_verified_at: Mapped[datetime | None]
+    # Where the verification code goes: "sms" or "mail".
+    code_channel: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     payments: Mapped[list["Payment"]] = relationship(
@@ -61,3 +65,33 @@ class WebSession(db.Model):
     data: Mapped[str] = mapped_column(default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class VerificationCode(db.Model):
+    """A code sent to confirm a contact. Only a keyed hash of the code is stored."""
+
+    __tablename__ = "verification_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(4))
+    destination: Mapped[str] = mapped_column(String(254))
+    salt: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    wrong_tries: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None]
+    dead: Mapped[bool] = mapped_column(default=False)
+
+
+class OutboxMessage(db.Model):
+    """Development outbox: what would have been sent, readable at /dev/messages."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254))
+    channel: Mapped[str] = mapped_column(String(4))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,7 +9,7 @@ import json
 import secrets
 from datetime import timedelta
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, flash, session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
@@ -94,3 +94,17 @@ class DatabaseSessionInterface(SessionInterface):
         response.vary.add("Cookie")
         response.set_cookie(name, session.token, **cookie)
 
+
+
+def start_signed_in(account_id: int) -> None:
+    """Sign in: a new identifier, so one set before sign-in cannot be reused (fixation)."""
+    session.clear()
+    session.regenerate()
+    session["account_id"] = account_id
+
+
+def end_signed_in(message: str) -> None:
+    """Sign out: the server forgets the session; the next page shows `message`."""
+    session.clear()
+    session.regenerate()
+    flash(message)

@@ -62,8 +62,11 @@ def register_web(app: Flask) -> None:
         return response
 
     @app.errorhandler(RateLimitExceeded)
-    def too_many(error: RateLimitExceeded) -> tuple[str, int, dict]:
+    def too_many(error: RateLimitExceeded):
         seconds = seconds_to_wait()
+        if error.response is not None:  # a page that said the wait itself (on_breach)
+            error.response.headers["Retry-After"] = str(seconds)
+            return error.response
         html = render_template("errors/429.html", wait=wait_words(seconds),
                                per_address=error.description == "per-address")
         return html, 429, {"Retry-After": str(seconds)}

@@ -8,7 +8,7 @@ from flask import Blueprint, g, redirect, render_template, session, url_for
 
 from blueprints.auth.forms import SignOutForm
 from domain.journey import is_done, page_for
-from services.accounts import get_account
+from services.accounts import get_account, step_of
 
 bp = Blueprint("account", __name__, url_prefix="/mon-compte")
 
@@ -21,8 +21,9 @@ def account_required(view: Callable) -> Callable:
         account = get_account(session.get("account_id"))
         if account is None:
             return redirect(url_for("auth.sign_in"), code=303)
-        if not is_done(account.journey_state):
-            return redirect(url_for(page_for(account.journey_state)), code=303)
+        step = step_of(account)
+        if not is_done(step):
+            return redirect(url_for(page_for(step)), code=303)
         g.account = account
         return view(*args, **kwargs)
 

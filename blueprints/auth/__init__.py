@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask import (Blueprint, Response, current_app, flash, make_response, redirect,
-                   render_template, request, session, url_for)
+                   render_template, request, url_for)
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from blueprints.auth.forms import ForgetNirForm, NirLiveForm, SignInForm, SignOutForm
 from domain.journey import page_for
 from domain.nir import Nir, NirError, parse_nir
-from services.accounts import authenticate
+from services.accounts import authenticate, step_of
 from services.limiter import limiter
+from services.sessions import end_signed_in, start_signed_in
 
 bp = Blueprint("auth", __name__)
 
@@ -92,10 +93,8 @@ def sign_in() -> Response | tuple[str, int] | str:
     if account is None:
         form.password.errors = [WRONG_CREDENTIALS]
         return _page(form, form.summary()), 401
-    session.clear()
-    session.regenerate()
-    session["account_id"] = account.id
-    response = redirect(url_for(page_for(account.journey_state)), code=303)
+    start_signed_in(account.id)
+    response = redirect(url_for(page_for(step_of(account))), code=303)
     _remember(response, form.nir.nir if form.remember.data else None)
     return response
 
@@ -132,7 +131,5 @@ def sign_out() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("auth/sign_out_failed.html", errors=form.summary(),
                                form=SignOutForm()), 400
-    session.clear()
-    session.regenerate()  # the old identifier dies on the server with the sign-out
-    flash("Vous êtes déconnecté. À bientôt !")
+    end_signed_in("Vous êtes déconnecté. À bientôt !")
     return redirect(url_for("auth.sign_in"), code=303)

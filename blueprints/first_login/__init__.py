@@ -1,20 +1,306 @@
-"""The first sign-in after the change (CGU, password, contact, code)."""
+"""The first sign-in after the change: CGU, new password, contact details, code (guide steps 4–10).
+
+Which step comes next is decided in domain/journey.py; each route only checks that
+the person is at its step, does the step, and asks the state machine where to go.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, session, url_for
+import time
+from functools import wraps
+from typing import Callable
 
-from blueprints.auth.forms import SignOutForm
-from domain.journey import is_done, page_for
-from services.accounts import get_account
+from flask import (Blueprint, Response, current_app, flash, g, make_response, redirect,
+                   render_template, request, session, url_for)
+
+from blueprints.first_login.forms import ActionForm, CguForm, CodeForm, ContactForm, PasswordForm
+from domain import codes
+from domain.contact import show_phone
+from domain.journey import CGU_VERSION, Step, advance, page_for
+from domain.passwords import Person, evaluate, failures
+from services.accounts import get_account, hash_password, step_of
+from services.codes import check_code, latest_code, send_code, shown_destination
+from services.database import db
+from services.limiter import limiter
+from services.messages import SendError
+from services.models import Account, utcnow
+from services.sessions import end_signed_in
+from services.web import wait_words
 
 bp = Blueprint("first_login", __name__, url_prefix="/premiere-connexion")
 
+QUIT_MESSAGE = ("Vous êtes déconnecté. Ce que vous avez fait est gardé. "
+                "À la prochaine connexion, vous reprenez à cette étape.")
+SEND_FAILED = ("Nous n'avons pas pu envoyer le code. Vérifiez vos coordonnées. "
+               "Puis essayez à nouveau dans quelques minutes.")
+
+
+def at_step(step: Step) -> Callable:
+    """Only the person whose journey is at `step` sees this page; others go where they must be."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            account = get_account(session.get("account_id"))
+            where = step_of(account) if account else None
+            if where is step:
+                g.account = account
+                return view(*args, **kwargs)
+            target = url_for(page_for(where)) if where else url_for("auth.sign_in")
+            if request.htmx:  # a live request after the session ended: move the whole page
+                response = make_response("", 200)
+                response.headers["HX-Redirect"] = target
+                return response
+            return redirect(target, code=303)
+
+        return wrapper
+
+    return decorator
+
+
+def _move(account: Account, event: str) -> Response:
+    account.journey_state = advance(account.journey_state, event).value
+    db.session.commit()
+    return redirect(url_for(page_for(step_of(account))), code=303)
+
+
+def _quit() -> Response | None:
+    """«Quitter» signs out and keeps what was done; None when the button was not «Quitter»."""
+    if "quitter" not in request.form:
+        return None
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return None
+    end_signed_in(QUIT_MESSAGE)
+    return redirect(url_for("auth.sign_in"), code=303)
+
+
+def _fragment(template: str, **context) -> Response:
+    response = make_response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
 
 @bp.get("")
-def start():
+def start() -> Response:
     account = get_account(session.get("account_id"))
     if account is None:
         return redirect(url_for("auth.sign_in"), code=303)
-    if is_done(account.journey_state):
-        return redirect(url_for(page_for(account.journey_state)), code=303)
-    return render_template("first_login/start.html", account=account, sign_out_form=SignOutForm())
+    return redirect(url_for(page_for(step_of(account))), code=303)
+
+
+# Step 4–5 of the guide: the terms of use.
+@bp.route("/conditions", methods=["GET", "POST"])
+@at_step(Step.CGU)
+def cgu():
+    account = g.account
+    form = CguForm()
+    if request.method == "POST":
+        quit_response = _quit()
+        if quit_response:
+            return quit_response
+        if form.validate_on_submit():
+            account.cgu_version, account.cgu_accepted_at = CGU_VERSION, utcnow()
+            return _move(account, "cgu_accepted")
+        return render_template("first_login/cgu.html", form=form, errors=form.summary(),
+                               action_form=ActionForm()), 400
+    return render_template("first_login/cgu.html", form=form, errors=[], action_form=ActionForm())
+
+
+# Step 6–7: the new password, with the rules checked live.
+def _person(account: Account) -> Person:
+    return Person(nir=account.nir, birth_date=account.birth_date)
+
+
+def _password_page(form: PasswordForm, errors: list, status: int = 200):
+    typed = form.new_password.data or ""
+    return render_template(
+        "first_login/password.html", form=form, errors=errors, action_form=ActionForm(),
+        results=evaluate(typed, _person(g.account)), typed=typed,
+        confirm=form.confirm_password.data or "",
+    ), status
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+@at_step(Step.PASSWORD)
+def password():
+    account = g.account
+    form = PasswordForm()
+    if request.method == "GET":
+        return _password_page(form, [])
+    quit_response = _quit()
+    if quit_response:
+        return quit_response
+    if not form.validate_on_submit():
+        return _password_page(form, form.summary(), 400)
+    typed = form.new_password.data or ""
+    broken = failures(typed, _person(account))
+    if broken:
+        form.new_password.errors = [" ".join(rule.reason for rule in broken)]
+    elif typed != form.confirm_password.data:
+        form.confirm_password.errors = [
+            "Les 2 mots de passe ne sont pas identiques. Écrivez le même mot de passe 2 fois."
+        ]
+    if form.new_password.errors or form.confirm_password.errors:
+        return _password_page(form, form.summary(), 400)
+    # The new password and the next step are saved together, in one transaction.
+    account.password_hash = hash_password(typed)
+    account.password_is_legacy = False
+    return _move(account, "password_set")
+
+
+@bp.post("/mot-de-passe/regles")
+@at_step(Step.PASSWORD)
+def password_rules() -> Response:
+    """Live checklist (htmx): each rule's state, and whether both passwords match."""
+    if not request.htmx:
+        return redirect(url_for(".password"), code=303)
+    form = PasswordForm()
+    form.validate()
+    if form.csrf_failed():
+        return make_response("", 400)
+    typed = form.new_password.data or ""
+    return _fragment("first_login/_password_live.html",
+                     results=evaluate(typed, _person(g.account)), typed=typed,
+                     confirm=form.confirm_password.data or "", oob=True)
+
+
+# Step 7–8: contact details.
+def _code_limit_key() -> str:
+    return f"account:{session.get('account_id')}"
+
+
+def _code_limit_breached(limit) -> Response:
+    """A new code asked too soon: the same page, the wait in words, nothing lost."""
+    wait = wait_words(max(1, int(limit.reset_at - time.time())))
+    message = f"Vous avez déjà demandé un code. Attendez {wait} avant d'en demander un autre."
+    account = get_account(session.get("account_id"))
+    g.account = account
+    if request.endpoint == "first_login.contact":
+        form = ContactForm()
+        form.validate()
+        return make_response(_contact_page(form, [(None, message)])[0], 429)
+    return make_response(_code_page(CodeForm(formdata=None), [(None, message)])[0], 429)
+
+
+code_sending = limiter.shared_limit(
+    lambda: f"{current_app.config['CODE_LIMIT_INTERVAL']};{current_app.config['CODE_LIMIT_HOURLY']}",
+    scope="code-sending", key_func=_code_limit_key, methods=["POST"],
+    deduct_when=lambda response: bool(g.get("code_sent")), on_breach=_code_limit_breached,
+)
+
+
+def _contact_page(form: ContactForm, errors: list, status: int = 200):
+    return render_template("first_login/contact.html", form=form, errors=errors,
+                           action_form=ActionForm()), status
+
+
+@bp.route("/coordonnees", methods=["GET", "POST"])
+@at_step(Step.CONTACT)
+@code_sending
+def contact():
+    account = g.account
+    form = ContactForm()
+    if request.method == "GET":
+        form.mobile.data = show_phone(account.mobile_phone) if account.mobile_phone else ""
+        form.other_phone.data = show_phone(account.other_phone) if account.other_phone else ""
+        form.email.data = account.email or ""
+        form.channel.data = account.code_channel or "sms"
+        return _contact_page(form, [])
+    quit_response = _quit()
+    if quit_response:
+        return quit_response
+    if not form.validate_on_submit():
+        return _contact_page(form, form.summary(), 400)
+    account.mobile_phone = form.mobile.parsed
+    account.other_phone = form.other_phone.parsed
+    account.email = form.email.parsed
+    account.code_channel = form.chosen_channel()
+    try:
+        send_code(account)
+    except SendError:
+        return _contact_page(form, [(None, SEND_FAILED)], 503)
+    g.code_sent = True
+    return _move(account, "contact_given")
+
+
+# Step 9: the verification code.
+def _code_page(form: CodeForm, errors: list, status: int = 200):
+    account = g.account
+    channel = "SMS" if account.code_channel == "sms" and account.mobile_phone else "mail"
+    form.code.label.text = f"Code de vérification reçu par {channel}"
+    return render_template("first_login/code.html", form=form, errors=errors, channel=channel,
+                           destination=shown_destination(account), action_form=ActionForm(),
+                           minutes=int(codes.CODE_TTL.total_seconds() // 60)), status
+
+
+CODE_MESSAGES = {
+    codes.Outcome.MALFORMED: "Écrivez le code à 6 chiffres que vous avez reçu.",
+    codes.Outcome.WRONG: "Ce code n'est pas le bon. Vérifiez le code reçu. Il vous reste {left} essais.",
+    codes.Outcome.DEAD: ("Ce code ne marche plus. Il y a eu trop d'erreurs, ou il a déjà servi. "
+                         "Demandez un nouveau code."),
+    codes.Outcome.EXPIRED: ("Ce code a plus de 10 minutes. Il ne marche plus. "
+                            "Demandez un nouveau code."),
+}
+
+
+@bp.route("/code", methods=["GET", "POST"])
+@at_step(Step.CODE)
+def code():
+    account = g.account
+    form = CodeForm()
+    if request.method == "GET":
+        return _code_page(form, [])
+    if not form.validate_on_submit():
+        return _code_page(form, form.summary(), 400)
+    outcome = check_code(account, form.code.data or "")
+    if outcome is codes.Outcome.OK:
+        account.contact_verified_at = utcnow()
+        flash("Vos coordonnées sont confirmées. Bienvenue sur Mon Compte !")
+        return _move(account, "code_confirmed")
+    left = codes.MAX_WRONG - _wrong_tries(account)
+    form.code.errors = [CODE_MESSAGES[outcome].format(left=left)]
+    return _code_page(form, form.summary(), 400)
+
+
+def _wrong_tries(account: Account) -> int:
+    record = latest_code(account)
+    return record.wrong_tries if record else 0
+
+
+@bp.post("/code/saisie")
+@at_step(Step.CODE)
+def code_live() -> Response:
+    """Live words while typing the code (htmx): how many digits are missing, never if it is right."""
+    if not request.htmx:
+        return redirect(url_for(".code"), code=303)
+    form = CodeForm()
+    form.validate()
+    if form.csrf_failed():
+        return make_response("", 400)
+    return _fragment("first_login/_code_live.html", hint=codes.typing_hint(form.code.data or ""))
+
+
+@bp.post("/code/nouveau")
+@at_step(Step.CODE)
+@code_sending
+def new_code():
+    account = g.account
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _code_page(CodeForm(formdata=None), form.summary(), 400)
+    try:
+        send_code(account)
+    except SendError:
+        return _code_page(CodeForm(formdata=None), [(None, SEND_FAILED)], 503)
+    g.code_sent = True
+    flash("Nous vous avons envoyé un nouveau code. L'ancien code ne marche plus.")
+    return redirect(url_for(".code"), code=303)
+
+
+@bp.post("/code/modifier-coordonnees")
+@at_step(Step.CODE)
+def change_contact():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _code_page(CodeForm(formdata=None), form.summary(), 400)
+    return _move(g.account, "contact_changed")

@@ -1,0 +1,71 @@
+"""Contact details as people type them, checked and normalised without any network look-up."""
+from __future__ import annotations
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+MAX_INPUT = 254
+
+
+class ContactError(ValueError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def parse_phone(raw: str, mobile: bool) -> str:
+    """E.164 form (+33612345678) of a French-style number: 06 12 34 56 78, 06.12…, +33 6…"""
+    text = raw.strip()[:40]
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException as exc:
+        raise ContactError(
+            "Ce numéro de téléphone n'est pas complet. Écrivez 10 chiffres. "
+            "Par exemple : 06 12 34 56 78."
+        ) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ContactError(
+            "Ce numéro de téléphone n'existe pas. Vérifiez les chiffres. "
+            "Par exemple : 06 12 34 56 78."
+        )
+    kind = phonenumbers.number_type(number)
+    mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE,
+                    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    if mobile and kind not in mobile_kinds:
+        raise ContactError(
+            "Ce numéro n'est pas un téléphone portable. Un portable commence par 06 ou 07. "
+            "Écrivez un téléphone fixe dans « Autre téléphone »."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def show_phone(e164: str) -> str:
+    """06 12 34 56 78 for French numbers, the international form otherwise."""
+    number = phonenumbers.parse(e164, None)
+    kind = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33
+            else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, kind)
+
+
+def hide_phone(e164: str) -> str:
+    """Partly hidden, so a screen seen by others does not show the whole number: 06 •• •• •• 78."""
+    shown = show_phone(e164)
+    digits = [i for i, ch in enumerate(shown) if ch.isdigit()]
+    keep = set(digits[:2] + digits[-2:])
+    return "".join(ch if (not ch.isdigit() or i in keep) else "•" for i, ch in enumerate(shown))
+
+
+def parse_email(raw: str) -> str:
+    text = raw.strip()
+    if len(text) > MAX_INPUT:
+        raise ContactError("Cette adresse mail est trop longue. Vérifiez-la.")
+    if "@" not in text:
+        raise ContactError(
+            "Il manque le signe @ dans l'adresse mail. Par exemple : nom@exemple.fr."
+        )
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ContactError(
+            "Cette adresse mail n'est pas complète. Vérifiez-la. Par exemple : nom@exemple.fr."
+        ) from exc

@@ -1,0 +1,87 @@
+"""Verification codes in the database: send one, check one. The rules are in domain/codes.py."""
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+
+from domain import codes
+from domain.contact import hide_phone
+from services.database import db
+from services.messages import Message, send
+from services.models import Account, VerificationCode, utcnow
+
+
+def _key() -> bytes:
+    # A key of its own, derived from the app secret, so codes and cookies never share one.
+    return hashlib.sha256(b"verification-codes:" + current_app.config["SECRET_KEY"].encode()).digest()
+
+
+def destination(account: Account) -> tuple[str, str]:
+    """(channel, address) where this account's code goes."""
+    if account.code_channel == "sms" and account.mobile_phone:
+        return "sms", account.mobile_phone
+    return "mail", account.email or ""
+
+
+def shown_destination(account: Account) -> str:
+    """The mail in full, as the guide shows it; the mobile partly hidden."""
+    channel, address = destination(account)
+    return hide_phone(address) if channel == "sms" else address
+
+
+def _texts(code: str, channel: str) -> tuple[str, str | None]:
+    minutes = int(codes.CODE_TTL.total_seconds() // 60)
+    if channel == "sms":
+        return (f"Mon Compte Caf : votre code est {code}. Il marche {minutes} minutes. "
+                "Ne le donnez à personne."), None
+    return ("Bonjour,\n\n"
+            f"Votre code de vérification est : {code}\n\n"
+            "Écrivez ce code sur la page Mon Compte Caf.\n"
+            f"Le code marche pendant {minutes} minutes.\n"
+            "Ne donnez ce code à personne. La Caf ne vous le demande jamais.\n\n"
+            "Vous n'avez rien demandé ? Ne faites rien.\n\n"
+            "La Caf"), "Votre code de vérification Mon Compte Caf"
+
+
+def send_code(account: Account) -> None:
+    """Make a new code, kill the older ones, send it. Raises SendError if it cannot leave."""
+    channel, address = destination(account)
+    code, salt = codes.new_code(), codes.new_salt()
+    db.session.execute(
+        db.update(VerificationCode).filter_by(account_id=account.id, dead=False).values(dead=True)
+    )
+    record = VerificationCode(account_id=account.id, channel=channel, destination=address,
+                              salt=salt, digest=codes.digest(_key(), salt, code))
+    db.session.add(record)
+    db.session.flush()
+    body, subject = _texts(code, channel)
+    try:
+        send(Message(to=address, channel=channel, body=body, subject=subject))
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+def latest_code(account: Account) -> VerificationCode | None:
+    return db.session.execute(
+        db.select(VerificationCode).filter_by(account_id=account.id)
+        .order_by(VerificationCode.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def check_code(account: Account, typed: str) -> codes.Outcome:
+    """Judge the typed code against the newest one sent, and save what it changed."""
+    record = latest_code(account)
+    if record is None:
+        return codes.Outcome.EXPIRED
+    state = codes.CodeState(salt=record.salt, digest=record.digest, sent_at=record.sent_at,
+                            wrong_tries=record.wrong_tries, used=record.used_at is not None,
+                            dead=record.dead)
+    outcome = codes.check(state, typed, _key(), utcnow())
+    record.wrong_tries, record.dead = state.wrong_tries, state.dead
+    if outcome is codes.Outcome.OK:
+        record.used_at = utcnow()
+    db.session.commit()
+    return outcome
