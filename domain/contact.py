@@ -14,19 +14,19 @@ class ContactError(ValueError):
 
 
 def parse_phone(raw: str, mobile: bool) -> str:
-    """E.164 form (+33612345678) of a French-style number: 06 12 34 56 78, 06.12…, +33 6…"""
+    """E.164 form (+33612345678) of a French-style number: 06 12 34 56 78, 06.12…, +33 6…"""
     text = raw.strip()[:40]
     try:
         number = phonenumbers.parse(text, "FR")
     except phonenumbers.NumberParseException as exc:
         raise ContactError(
             "Ce numéro de téléphone n'est pas complet. Écrivez 10 chiffres. "
-            "Par exemple : 06 12 34 56 78."
+            "Par exemple : 06 12 34 56 78."
         ) from exc
     if not phonenumbers.is_valid_number(number):
         raise ContactError(
             "Ce numéro de téléphone n'existe pas. Vérifiez les chiffres. "
-            "Par exemple : 06 12 34 56 78."
+            "Par exemple : 06 12 34 56 78."
         )
     kind = phonenumbers.number_type(number)
     mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE,
@@ -40,7 +40,7 @@ def parse_phone(raw: str, mobile: bool) -> str:
 
 
 def show_phone(e164: str) -> str:
-    """06 12 34 56 78 for French numbers, the international form otherwise."""
+    """06 12 34 56 78 for French numbers, the international form otherwise."""
     number = phonenumbers.parse(e164, None)
     kind = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33
             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -30,6 +30,7 @@ class Rule:
     label: str   # as the guide writes it, shown in the checklist
     reason: str  # FALC sentence shown when the rule is not met, after a submit
     check: Callable[[str, Person], bool]
+    unmet: str = "pas encore"  # the state word when not met; «à changer» for what must go
 
 
 @lru_cache(maxsize=1)
@@ -70,15 +71,15 @@ RULES: tuple[Rule, ...] = (
     Rule("charset", "chiffres et lettres uniquement",
          "Écrivez seulement des chiffres et des lettres sans accent. "
          "Pas d'espace, pas de signe comme @ ou !.",
-         lambda p, _: re.fullmatch(r"[A-Za-z0-9]*", p) is not None),
+         lambda p, _: re.fullmatch(r"[A-Za-z0-9]*", p) is not None, "à changer"),
     Rule("common", "pas un mot de passe trop connu",
          "Ce mot de passe est trop connu. Beaucoup de personnes l'utilisent. "
          "Choisissez-en un autre.",
-         lambda p, _: bool(p) and p.lower() not in common_passwords()),
+         lambda p, _: bool(p) and p.lower() not in common_passwords(), "à changer"),
     Rule("personal", "sans mon numéro de sécurité sociale ni ma date de naissance",
          "Le mot de passe contient votre numéro de sécurité sociale ou votre date de naissance. "
          "Choisissez-en un autre.",
-         lambda p, person: bool(p) and _not_personal(p, person)),
+         lambda p, person: bool(p) and _not_personal(p, person), "à changer"),
 )
 
 

@@ -57,7 +57,7 @@ class ContactForm(BaseForm):
         "autocomplete": "email", "type": "email", "maxlength": 254, "spellcheck": "false",
         "autocapitalize": "none"})
     channel = RadioField("Où voulez-vous recevoir le code ?",
-                         choices=[("sms", "Par SMS sur mon téléphone portable"),
+                         choices=[("sms", "Par SMS"),
                                   ("mail", "Par mail")],
                          validate_choice=False)
 
