@@ -7,7 +7,7 @@ from domain.journey import Step
 
 # The old Caf password: exactly 8 digits.
 LEGACY_PASSWORD = re.compile(r"\d{8}")
-MAX_PASSWORD = 128  # longer input is refused before hashing (hashing cost is per byte)
+MAX_PASSWORD = 128  # longer input is cut before hashing: no real password is that long
 
 
 def password_may_sign_in(password_is_legacy: bool, journey_state: str) -> bool:

@@ -13,11 +13,27 @@ class ContactError(ValueError):
         self.message = message
 
 
+# Overseas departments share France's way of writing numbers (0692…, 0690…) but have
+# their own country codes: a number invalid for FR is tried against each of them.
+_OVERSEAS = ("RE", "GP", "MQ", "GF", "YT", "PM", "BL", "MF")
+
+
+def _parse_french(text: str) -> phonenumbers.PhoneNumber:
+    number = phonenumbers.parse(text, "FR")
+    if phonenumbers.is_valid_number(number) or text.startswith(("+", "00")):
+        return number
+    for region in _OVERSEAS:
+        candidate = phonenumbers.parse(text, region)
+        if phonenumbers.is_valid_number(candidate):
+            return candidate
+    return number
+
+
 def parse_phone(raw: str, mobile: bool) -> str:
     """E.164 form (+33612345678) of a French-style number: 06 12 34 56 78, 06.12…, +33 6…"""
     text = raw.strip()[:40]
     try:
-        number = phonenumbers.parse(text, "FR")
+        number = _parse_french(text)
     except phonenumbers.NumberParseException as exc:
         raise ContactError(
             "Ce numéro de téléphone n'est pas complet. Écrivez 10 chiffres. "
@@ -40,9 +56,10 @@ def parse_phone(raw: str, mobile: bool) -> str:
 
 
 def show_phone(e164: str) -> str:
-    """06 12 34 56 78 for French numbers, the international form otherwise."""
+    """06 12 34 56 78 for French numbers (overseas too), the international form otherwise."""
     number = phonenumbers.parse(e164, None)
-    kind = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33
+    french = phonenumbers.region_code_for_number(number) in ("FR", *_OVERSEAS)
+    kind = (phonenumbers.PhoneNumberFormat.NATIONAL if french
             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return phonenumbers.format_number(number, kind)
 

@@ -71,11 +71,24 @@ def latest_code(account: Account) -> VerificationCode | None:
     ).scalar_one_or_none()
 
 
+def _matches_a_replaced_code(account: Account, newest: VerificationCode, typed: str) -> bool:
+    typed = codes.clean(typed)
+    since = utcnow() - codes.CODE_TTL
+    older = db.session.execute(
+        db.select(VerificationCode).filter(
+            VerificationCode.account_id == account.id, VerificationCode.id != newest.id,
+            VerificationCode.used_at.is_(None), VerificationCode.sent_at >= since)
+    ).scalars()
+    return any(codes.digest(_key(), r.salt, typed) == r.digest for r in older)
+
+
 def check_code(account: Account, typed: str) -> codes.Outcome:
     """Judge the typed code against the newest one sent, and save what it changed."""
     record = latest_code(account)
     if record is None:
         return codes.Outcome.EXPIRED
+    if _matches_a_replaced_code(account, record, typed):
+        return codes.Outcome.DEAD  # a late message: say the code was replaced, cost no try
     state = codes.CodeState(salt=record.salt, digest=record.digest, sent_at=record.sent_at,
                             wrong_tries=record.wrong_tries, used=record.used_at is not None,
                             dead=record.dead)

@@ -74,3 +74,5 @@ def check_settings(config: dict) -> None:
             raise ConfigError("SESSION_COOKIE_SECURE must be on in production.")
         if config.get("DEV_TOOLS") or "outbox" in (config.get("MAIL_BACKEND"), config.get("SMS_BACKEND")):
             raise ConfigError("The development outbox cannot run in production.")
+        if config.get("SMS_BACKEND") == "http" and not config.get("SMS_GATEWAY_URL"):
+            raise ConfigError("SMS_GATEWAY_URL must be set in production.")

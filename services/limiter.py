@@ -15,4 +15,5 @@ def seconds_to_wait() -> int:
     current = limiter.current_limit
     if current is None:
         return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    # window.reset_time, not reset_at: the latter adds a second for HTTP headers.
+    return max(1, math.ceil(current.window.reset_time - time.time()))

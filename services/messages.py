@@ -56,17 +56,17 @@ def _smtp(message: Message) -> None:
 
 def _sms_gateway(message: Message) -> None:
     config = current_app.config
-    request = urllib.request.Request(
-        config["SMS_GATEWAY_URL"], method="POST",
-        data=json.dumps({"to": message.to, "text": message.body}).encode(),
-        headers={"Content-Type": "application/json",
-                 "Authorization": f"Bearer {config['SMS_GATEWAY_TOKEN']}"},
-    )
     try:
+        request = urllib.request.Request(
+            config["SMS_GATEWAY_URL"], method="POST",
+            data=json.dumps({"to": message.to, "text": message.body}).encode(),
+            headers={"Content-Type": "application/json",
+                     "Authorization": f"Bearer {config['SMS_GATEWAY_TOKEN']}"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             if not 200 <= response.status < 300:
                 raise SendError(f"gateway answered {response.status}")
-    except (OSError, urllib.error.URLError) as exc:
+    except (OSError, ValueError, urllib.error.URLError) as exc:
         raise SendError("sms not sent") from exc
 
 

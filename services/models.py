@@ -36,7 +36,7 @@ class Account(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     payments: Mapped[list["Payment"]] = relationship(
-        back_populates="account", cascade="all, delete-orphan", order_by="Payment.paid_on.desc()"
+        back_populates="account", cascade="all, delete-orphan", order_by="(Payment.paid_on.desc(), Payment.id)"
     )
 
 

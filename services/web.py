@@ -68,7 +68,8 @@ def register_web(app: Flask) -> None:
             error.response.headers["Retry-After"] = str(seconds)
             return error.response
         html = render_template("errors/429.html", wait=wait_words(seconds),
-                               per_address=error.description == "per-address")
+                               per_address=error.description == "per-address",
+                               tries=error.limit.limit.amount)
         return html, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(HTTPException)

@@ -76,17 +76,22 @@ def _page(form: SignInForm, errors: list | None = None) -> str:
                            remembered=remembered_nir(), forget_form=ForgetNirForm())
 
 
+def _prefilled(form: SignInForm) -> SignInForm:
+    """The sign-in form with the number this device remembers, if any."""
+    remembered = remembered_nir()
+    if remembered is not None:
+        form.nir.data = remembered.formatted
+        form.remember.data = True
+    return form
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 @per_address
 @per_nir
 def sign_in() -> Response | tuple[str, int] | str:
     form = SignInForm()
     if request.method == "GET":
-        remembered = remembered_nir()
-        if remembered is not None:
-            form.nir.data = remembered.formatted
-            form.remember.data = True
-        return _page(form)
+        return _page(_prefilled(form))
     if not form.validate_on_submit():
         return _page(form, form.summary()), 400
     account = authenticate(form.nir.nir, form.password.data)
@@ -118,7 +123,7 @@ def check_nir() -> Response:
 def forget_nir() -> Response | tuple[str, int]:
     form = ForgetNirForm()
     if not form.validate_on_submit():
-        return _page(SignInForm(formdata=None), form.summary()), 400
+        return _page(_prefilled(SignInForm(formdata=None)), form.summary()), 400
     flash("Votre numéro est oublié sur cet appareil.")
     response = redirect(url_for("auth.sign_in"), code=303)
     _remember(response, None)

@@ -5,6 +5,7 @@ the person is at its step, does the step, and asks the state machine where to go
 """
 from __future__ import annotations
 
+import math
 import time
 from functools import wraps
 from typing import Callable
@@ -171,7 +172,7 @@ def _code_limit_key() -> str:
 
 def _code_limit_breached(limit) -> Response:
     """A new code asked too soon: the same page, the wait in words, nothing lost."""
-    wait = wait_words(max(1, int(limit.reset_at - time.time())))
+    wait = wait_words(max(1, math.ceil(limit.window.reset_time - time.time())))
     message = f"Vous avez déjà demandé un code. Attendez {wait} avant d'en demander un autre."
     account = get_account(session.get("account_id"))
     g.account = account
@@ -235,7 +236,7 @@ def _code_page(form: CodeForm, errors: list, status: int = 200):
 
 CODE_MESSAGES = {
     codes.Outcome.MALFORMED: "Écrivez le code à 6 chiffres que vous avez reçu.",
-    codes.Outcome.WRONG: "Ce code n'est pas le bon. Vérifiez le code reçu. Il vous reste {left} essais.",
+    codes.Outcome.WRONG: "Ce code n'est pas le bon. Vérifiez le code reçu. {left}",
     codes.Outcome.DEAD: ("Ce code ne marche plus. Il y a eu trop d'erreurs, ou il a déjà servi. "
                          "Demandez un nouveau code."),
     codes.Outcome.EXPIRED: ("Ce code a plus de 10 minutes. Il ne marche plus. "
@@ -258,7 +259,8 @@ def code():
         flash("Vos coordonnées sont confirmées. Bienvenue sur Mon Compte !")
         return _move(account, "code_confirmed")
     left = codes.MAX_WRONG - _wrong_tries(account)
-    form.code.errors = [CODE_MESSAGES[outcome].format(left=left)]
+    tries_left = f"Il vous reste {left} essai{'s' if left > 1 else ''}."
+    form.code.errors = [CODE_MESSAGES[outcome].format(left=tries_left)]
     return _code_page(form, form.summary(), 400)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from blueprints.forms import BaseForm
@@ -57,8 +58,7 @@ class ContactForm(BaseForm):
         "autocomplete": "email", "type": "email", "maxlength": 254, "spellcheck": "false",
         "autocapitalize": "none"})
     channel = RadioField("Où voulez-vous recevoir le code ?",
-                         choices=[("sms", "Par SMS"),
-                                  ("mail", "Par mail")],
+                         choices=[SelectChoice("sms", "Par SMS"), SelectChoice("mail", "Par mail")],
                          validate_choice=False)
 
     def validate(self, extra_validators=None) -> bool:

@@ -1,0 +1,62 @@
+"""Fixtures for the Flask test-client tests: a fresh app and database per test.
+
+The schema and the demo accounts are made once per test session (the Alembic upgrade
+and scrypt hashing are the slow part) into a template SQLite file; each test gets its
+own copy, so a test may change the database freely.
+
+Helpers (read a page, get its CSRF token, sign in) live in flask_helpers.py so that test
+modules can import them: e2e/ has a conftest.py of its own, and two modules named
+`conftest` cannot both be imported by name.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from flask_helpers import (DEMO_PASSWORDS, FAST_SCRYPT, get_csrf, make_app,  # noqa: F401
+                           page, sign_in)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the schema and the demo accounts of journey.md, made once."""
+    from services.database import create_schema, db
+    from services.demo import load_demo_data
+
+    db_file = tmp_path_factory.mktemp("template") / "template.db"
+    app = make_app(db_file)
+    with app.app_context():
+        create_schema()
+        for account in load_demo_data():
+            # Same passwords, cheaper scrypt parameters: a sign-in in a test then costs
+            # about a millisecond instead of ~100 ms. The real cost of the hashes that the
+            # demo-data command makes is checked in test_cli.py.
+            account.password_hash = generate_password_hash(DEMO_PASSWORDS[account.nir],
+                                                           method=FAST_SCRYPT)
+        db.session.commit()
+        db.engine.dispose()
+    return db_file
+
+
+@pytest.fixture
+def app(tmp_path: Path, template_db: Path):
+    """create_app() on a copy of the template database, with the rate limits emptied."""
+    from services.database import db
+    from services.limiter import limiter
+
+    db_file = tmp_path / "t.db"
+    shutil.copyfile(template_db, db_file)
+    app = make_app(db_file)
+    limiter.reset()
+    yield app
+    limiter.reset()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,228 @@
+"""Helpers for the Flask test-client tests: read pages, get CSRF tokens, sign in.
+
+Kept out of conftest.py so test modules can import them by a name no other
+directory uses (e2e/ has its own conftest.py).
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+KARIM_NIR = "1750169123045"
+KARIM_PASSWORD = "Jardin75Bleu"
+VERONIQUE_NIR = "2840575108123"
+VERONIQUE_PASSWORD = "24681357"
+MARIE_ANGE_NIR = "292092A004071"
+MARIE_ANGE_PASSWORD = "13572468"
+DEMO_PASSWORDS = {KARIM_NIR: KARIM_PASSWORD, VERONIQUE_NIR: VERONIQUE_PASSWORD,
+                  MARIE_ANGE_NIR: MARIE_ANGE_PASSWORD}
+# Werkzeug's scrypt with a small cost, for hashes that tests make themselves.
+FAST_SCRYPT = "scrypt:1024:8:1"
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test",
+    "SESSION_COOKIE_SECURE": False,
+}
+
+
+def make_app(db_file, **extra):
+    """The app as the tests use it, on the SQLite file `db_file`."""
+    from app import create_app
+
+    config = dict(BASE_CONFIG, SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_file}")
+    config.update(extra)
+    return create_app(config)
+
+
+# --- reading pages ------------------------------------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+        "source", "track", "wbr"}
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str | None]
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return collapse("".join(self.parts))
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.attrs.get(name, default)
+
+    def has(self, name: str) -> bool:
+        """For boolean attributes such as `checked`, whose value is None."""
+        return name in self.attrs
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self.stack: list[Element] = []
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs))
+        self.elements.append(element)
+        if tag not in VOID:
+            self.stack.append(element)
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append(Element(tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data):
+        for element in self.stack:
+            element.parts.append(data)
+
+
+class Page:
+    """What a person (or a screen reader) finds in an HTML answer."""
+
+    def __init__(self, text: str) -> None:
+        self.html = text
+        collector = _Collector()
+        collector.feed(text)
+        self.elements = collector.elements
+
+    def all(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        found = []
+        for e in self.elements:
+            if tag and e.tag != tag:
+                continue
+            if all(e.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items()):
+                found.append(e)
+        return found
+
+    def one(self, tag: str | None = None, **attrs: str) -> Element:
+        found = self.all(tag, **attrs)
+        assert len(found) == 1, f"expected one <{tag} {attrs}>, found {len(found)}"
+        return found[0]
+
+    def by_id(self, element_id: str) -> Element:
+        return self.one(id=element_id)
+
+    def ids(self) -> set[str]:
+        return {e.attrs["id"] for e in self.elements if e.attrs.get("id")}
+
+    @property
+    def title(self) -> str:
+        return self.one("title").text
+
+    @property
+    def text(self) -> str:
+        """The visible words of <body>, whitespace collapsed, apostrophes made straight."""
+        body = self.all("body")
+        return normalize_text(body[0].text if body else self.html)
+
+    def label_for(self, text: str) -> Element:
+        """The form control whose <label> says exactly `text`."""
+        labels = [lab for lab in self.all("label") if normalize_text(lab.text) == text]
+        assert len(labels) == 1, f"expected one label {text!r}, found {len(labels)}"
+        return self.by_id(labels[0].attrs["for"])
+
+    def button(self, text: str) -> Element:
+        buttons = [b for b in self.all("button") if normalize_text(b.text) == text]
+        assert len(buttons) == 1, f"expected one button {text!r}, found {len(buttons)}"
+        return buttons[0]
+
+    def link(self, text: str) -> Element:
+        links = [a for a in self.all("a") if normalize_text(a.text) == text]
+        assert links, f"no link {text!r}"
+        return links[0]
+
+
+def collapse(text: str) -> str:
+    """Collapse HTML white space only: a no-break space (as in «58 €») is kept."""
+    return re.sub(r"[ \t\n\r\f]+", " ", text).strip()
+
+
+def normalize_text(text: str) -> str:
+    return collapse(text.replace("\u2019", "'"))
+
+
+def page(response) -> Page:
+    return Page(response.get_data(as_text=True))
+
+
+CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(response) -> str:
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, "no CSRF token in the page"
+    return html.unescape(match.group(1))
+
+
+def get_csrf(client, url: str = "/connexion") -> str:
+    """Fetch a page and return the CSRF token of its form."""
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return csrf_from(response)
+
+
+def sign_in(client, nir: str, password: str, remember: bool = False, **extra):
+    """Fill and send the sign-in form as a person would (with the page's CSRF token)."""
+    data = {"csrf_token": get_csrf(client), "nir": nir, "password": password}
+    if remember:
+        data["remember"] = "y"
+    data.update(extra)
+    return client.post("/connexion", data=data)
+
+
+def set_cookie_headers(response, name: str) -> list[str]:
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith(name + "=")]
+
+
+def cookie_value(client, name: str) -> str | None:
+    cookie = client.get_cookie(name)
+    return cookie.value if cookie else None
+
+
+# --- the database behind the pages ------------------------------------------------
+
+SESSION_COOKIE = "moncompte_session"
+REMEMBER_COOKIE = "moncompte_nir"
+
+
+def token_digest(token: str) -> str:
+    """How a session token is stored: its SHA-256, never the token itself."""
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_rows(app) -> list:
+    """Every server-side session row, as (id, account_id, data, last_seen_at) tuples."""
+    from services.database import db
+    from services.models import WebSession
+
+    with app.app_context():
+        rows = db.session.execute(db.select(WebSession)).scalars().all()
+        return [(r.id, r.account_id, r.data, r.last_seen_at) for r in rows]
+
+
+def session_row_for(app, token: str):
+    for row in session_rows(app):
+        if row[0] == token_digest(token):
+            return row
+    return None
+
+
+def account_id_of(app, nir: str) -> int:
+    from services.database import db
+    from services.models import Account
+
+    with app.app_context():
+        return db.session.execute(db.select(Account.id).filter_by(nir=nir)).scalar_one()

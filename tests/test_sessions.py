@@ -1,0 +1,165 @@
+"""Server-side sessions: the cookie carries an opaque token, the data stays in
+`web_session`; a new token at sign-in; «Se déconnecter» ends it on the server."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import timedelta
+
+from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, account_id_of, csrf_from,
+                           page, session_row_for, session_rows, set_cookie_headers, sign_in,
+                           token_digest)
+
+
+def cookie_attributes(header: str) -> dict[str, str]:
+    parts = [p.strip() for p in header.split(";")]
+    attrs = {}
+    for part in parts[1:]:
+        name, _, value = part.partition("=")
+        attrs[name.lower()] = value
+    return attrs
+
+
+def set_last_seen(app, token: str, ago: timedelta) -> None:
+    from services.database import db
+    from services.models import WebSession, utcnow
+
+    with app.app_context():
+        row = db.session.get(WebSession, token_digest(token))
+        row.last_seen_at = utcnow() - ago
+        db.session.commit()
+
+
+def token(client) -> str:
+    cookie = client.get_cookie(SESSION_COOKIE)
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+def test_session_cookie_is_httponly_lax_and_ends_with_the_browser(client):
+    response = client.get("/connexion")
+    headers = set_cookie_headers(response, SESSION_COOKIE)
+    assert len(headers) == 1
+    attrs = cookie_attributes(headers[0])
+    assert "httponly" in attrs
+    assert attrs["samesite"] == "Lax"
+    assert "max-age" not in attrs and "expires" not in attrs
+    assert "secure" not in attrs  # development setting of the tests
+
+
+def test_cookie_is_an_opaque_token_and_the_data_is_in_the_database(app, client):
+    response = sign_in(client, "1 75 01 69 123 045", KARIM_PASSWORD)
+    assert response.status_code == 303
+    value = token(client)
+    karim_id = account_id_of(app, KARIM_NIR)
+    # Not Flask's signed cookie (payload.timestamp.signature), not JSON, no account id.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32,100}", value), value
+    assert "{" not in value and "account" not in value
+    decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    assert b"account" not in decoded and b"csrf" not in decoded
+    # The database holds the data, under a hash of the token only.
+    row = session_row_for(app, value)
+    assert row is not None
+    assert row[1] == karim_id
+    assert json.loads(row[2])["account_id"] == karim_id
+    assert all(r[0] != value for r in session_rows(app))
+
+
+def test_sign_in_gives_a_new_token_and_deletes_the_old_row(app, client):
+    client.get("/connexion")
+    before = token(client)
+    assert session_row_for(app, before) is not None
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    after = token(client)
+    assert after != before
+    assert session_row_for(app, before) is None
+    assert session_row_for(app, after)[1] == account_id_of(app, KARIM_NIR)
+
+
+def test_a_token_fixed_before_sign_in_gives_no_access_after(app, client):
+    # An attacker plants a token in a shared computer's browser, then the person signs in.
+    client.get("/connexion")
+    planted = token(client)
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    attacker = app.test_client()
+    attacker.set_cookie(SESSION_COOKIE, planted)
+    response = attacker.get("/mon-compte")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/connexion"
+
+
+def test_sign_out_ends_the_session_on_the_server(app, client):
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    home = client.get("/mon-compte")
+    signed_in = token(client)
+    p = page(home)
+    assert p.button("Se déconnecter").get("type") == "submit"
+    form = p.one("form", action="/deconnexion")
+    assert form.get("method") == "post"
+
+    response = client.post("/deconnexion", data={"csrf_token": csrf_from(home)})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/connexion"
+    assert session_row_for(app, signed_in) is None
+    karim_id = account_id_of(app, KARIM_NIR)
+    assert all(row[1] != karim_id for row in session_rows(app))
+    # The person is told, in plain words.
+    assert "Vous êtes déconnecté" in page(client.get("/connexion")).text
+    assert client.get("/mon-compte").status_code == 303
+
+    # Someone who copied the old cookie cannot come back in with it.
+    replay = app.test_client()
+    replay.set_cookie(SESSION_COOKIE, signed_in)
+    response = replay.get("/mon-compte")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/connexion"
+
+
+def test_sign_out_with_a_get_changes_nothing(client):
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    assert client.get("/deconnexion").status_code == 405
+    assert client.get("/mon-compte").status_code == 200
+
+
+def test_idle_session_is_signed_out(app, client):
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    value = token(client)
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    set_last_seen(app, value, timedelta(minutes=idle + 1))
+    response = client.get("/mon-compte")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/connexion"
+    assert session_row_for(app, value) is None
+
+
+def test_session_just_inside_the_idle_time_is_kept_and_refreshed(app, client):
+    from services.models import utcnow
+
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    value = token(client)
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    set_last_seen(app, value, timedelta(minutes=idle - 2))
+    assert client.get("/mon-compte").status_code == 200
+    last_seen = session_row_for(app, value)[3]
+    assert utcnow() - last_seen < timedelta(minutes=1)
+
+
+def test_idle_time_comes_from_the_setting(app, client):
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    value = token(client)
+    set_last_seen(app, value, timedelta(minutes=3))
+    app.config["SESSION_IDLE_MINUTES"] = 2
+    assert client.get("/mon-compte").status_code == 303
+
+
+def test_an_invented_token_opens_nothing(app, client):
+    client.set_cookie(SESSION_COOKIE, "A" * 43)
+    assert client.get("/mon-compte").status_code == 303
+    assert session_row_for(app, "A" * 43) is None
+
+
+def test_signed_in_pages_are_never_cached(client):
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    response = client.get("/mon-compte")
+    assert response.headers["Cache-Control"] == "no-store"
