@@ -183,9 +183,17 @@ def _code_limit_breached(limit) -> Response:
     return make_response(_code_page(CodeForm(formdata=None), [(None, message)])[0], 429)
 
 
+def _sends_no_code() -> bool:
+    """«Quitter» or a contact form with mistakes sends nothing: it must not wait for the limit."""
+    if request.endpoint != "first_login.contact":
+        return False
+    return "quitter" in request.form or not ContactForm().validate()
+
+
 code_sending = limiter.shared_limit(
     lambda: f"{current_app.config['CODE_LIMIT_INTERVAL']};{current_app.config['CODE_LIMIT_HOURLY']}",
     scope="code-sending", key_func=_code_limit_key, methods=["POST"],
+    exempt_when=lambda: _sends_no_code(),
     deduct_when=lambda response: bool(g.get("code_sent")), on_breach=_code_limit_breached,
 )
 
