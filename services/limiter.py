@@ -4,7 +4,10 @@ from __future__ import annotations
 import math
 import time
 
-from flask_limiter import Limiter
+from typing import Callable
+
+from flask import Response, current_app, g
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -17,3 +20,28 @@ def seconds_to_wait() -> int:
         return 60
     # window.reset_time, not reset_at: the latter adds a second for HTTP headers.
     return max(1, math.ceil(current.window.reset_time - time.time()))
+
+
+def code_sending_limit(key_func: Callable[[], str], on_breach: Callable[[str], Response],
+                       exempt_when: Callable[[], bool] | None = None):
+    """New codes: 30 s apart at least and 5 per hour per person (journey.md), shared by every
+    route that sends one. Only a code really sent counts (the view sets g.code_sent).
+    `on_breach` receives the wait in words and returns the page that says it."""
+
+    def breached(limit: RequestLimit) -> Response:
+        seconds = max(1, math.ceil(limit.window.reset_time - time.time()))
+        return on_breach(wait_words(seconds))
+
+    return limiter.shared_limit(
+        lambda: f"{current_app.config['CODE_LIMIT_INTERVAL']};{current_app.config['CODE_LIMIT_HOURLY']}",
+        scope="code-sending", key_func=key_func, methods=["POST"], exempt_when=exempt_when,
+        deduct_when=lambda response: bool(g.get("code_sent")), on_breach=breached,
+    )
+
+
+def wait_words(seconds: int) -> str:
+    """«15 minutes», «1 minute», «30 secondes»: a wait said in words."""
+    if seconds < 60:
+        return f"{seconds} seconde" + ("s" if seconds > 1 else "")
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute" + ("s" if minutes > 1 else "")

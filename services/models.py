@@ -17,7 +17,9 @@ class Account(db.Model):
     __tablename__ = "account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    nir: Mapped[str] = mapped_column(String(13), unique=True, index=True)
+    # People without a NIR yet sign in with a provisional identifier (domain/provisional.py).
+    nir: Mapped[str | None] = mapped_column(String(13), unique=True, index=True)
+    provisional_id: Mapped[str | None] = mapped_column(String(9), unique=True, index=True)
     numero_allocataire: Mapped[str | None] = mapped_column(String(8), index=True)
     display_name: Mapped[str] = mapped_column(String(80))
     birth_date: Mapped[date | None]
@@ -74,6 +76,8 @@ class VerificationCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    # "contact" (first login) or "reset" (forgotten password): a code serves one purpose only.
+    purpose: Mapped[str] = mapped_column(String(10), default="contact", server_default="contact")
     channel: Mapped[str] = mapped_column(String(4))
     destination: Mapped[str] = mapped_column(String(254))
     salt: Mapped[str] = mapped_column(String(32))

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain.formatting import euros, long_date, short_date
 from services.database import db
-from services.limiter import seconds_to_wait
+from services.limiter import seconds_to_wait, wait_words
 
 # Only our own origin: no third-party request, no inline script or style.
 CSP = (
@@ -30,14 +30,6 @@ def static_url(app: Flask, filename: str) -> str:
     """A static URL carrying a hash of the file, so it can be cached for a year."""
     path = Path(app.static_folder or "static") / filename
     return url_for("static", filename=filename, v=_static_hash(str(path), path.stat().st_mtime))
-
-
-def wait_words(seconds: int) -> str:
-    """«15 minutes», «1 minute», «30 secondes»: a wait said in words."""
-    if seconds < 60:
-        return f"{seconds} seconde" + ("s" if seconds > 1 else "")
-    minutes = -(-seconds // 60)
-    return f"{minutes} minute" + ("s" if minutes > 1 else "")
 
 
 def register_web(app: Flask) -> None:

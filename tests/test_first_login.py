@@ -186,9 +186,10 @@ def type_code(client, code: str):
 
 def test_every_message_of_the_journey_is_short_falc_sentences():
     import blueprints.first_login as first_login
+    from blueprints import code_entry
 
     messages = [first_login.QUIT_MESSAGE, first_login.SEND_FAILED,
-                *[m.format(left="Il vous reste 4 essais.") for m in first_login.CODE_MESSAGES.values()]]
+                *[code_entry.message_for(outcome, 4) for outcome in code_entry.MESSAGES]]
     for message in filter(None, messages):
         for sentence in re.split(r"(?<=[.!?])\s+", message):
             assert len(sentence.split()) <= 15, sentence

@@ -5,27 +5,26 @@ the person is at its step, does the step, and asks the state machine where to go
 """
 from __future__ import annotations
 
-import math
-import time
 from functools import wraps
 from typing import Callable
 
-from flask import (Blueprint, Response, current_app, flash, g, make_response, redirect,
+from flask import (Blueprint, Response, flash, g, make_response, redirect,
                    render_template, request, session, url_for)
 
-from blueprints.first_login.forms import ActionForm, CguForm, CodeForm, ContactForm, PasswordForm
+from blueprints import code_entry, new_password
+from blueprints.code_entry import CodeForm
+from blueprints.first_login.forms import ActionForm, CguForm, ContactForm
+from blueprints.new_password import NewPasswordForm, person_of
 from domain import codes
 from domain.contact import show_phone
 from domain.journey import CGU_VERSION, Step, advance, page_for
-from domain.passwords import Person, evaluate, failures
 from services.accounts import get_account, hash_password, step_of
 from services.codes import check_code, latest_code, send_code, shown_destination
 from services.database import db
-from services.limiter import limiter
+from services.limiter import code_sending_limit
 from services.messages import SendError
 from services.models import Account, utcnow
 from services.sessions import end_signed_in
-from services.web import wait_words
 
 bp = Blueprint("first_login", __name__, url_prefix="/premiere-connexion")
 
@@ -75,12 +74,6 @@ def _quit() -> Response | None:
     return redirect(url_for("auth.sign_in"), code=303)
 
 
-def _fragment(template: str, **context) -> Response:
-    response = make_response(render_template(template, **context))
-    response.vary.add("HX-Request")
-    return response
-
-
 @bp.get("")
 def start() -> Response:
     account = get_account(session.get("account_id"))
@@ -108,16 +101,10 @@ def cgu():
 
 
 # Step 6–7: the new password, with the rules checked live.
-def _person(account: Account) -> Person:
-    return Person(nir=account.nir, birth_date=account.birth_date)
-
-
-def _password_page(form: PasswordForm, errors: list, status: int = 200):
-    typed = form.new_password.data or ""
+def _password_page(form: NewPasswordForm, errors: list, status: int = 200):
     return render_template(
         "first_login/password.html", form=form, errors=errors, action_form=ActionForm(),
-        results=evaluate(typed, _person(g.account)), typed=typed,
-        confirm=form.confirm_password.data or "",
+        **new_password.checklist(form, person_of(g.account)),
     ), status
 
 
@@ -125,26 +112,17 @@ def _password_page(form: PasswordForm, errors: list, status: int = 200):
 @at_step(Step.PASSWORD)
 def password():
     account = g.account
-    form = PasswordForm()
+    form = NewPasswordForm()
     if request.method == "GET":
         return _password_page(form, [])
     quit_response = _quit()
     if quit_response:
         return quit_response
-    if not form.validate_on_submit():
-        return _password_page(form, form.summary(), 400)
-    typed = form.new_password.data or ""
-    broken = failures(typed, _person(account))
-    if broken:
-        form.new_password.errors = [" ".join(rule.reason for rule in broken)]
-    elif typed != form.confirm_password.data:
-        form.confirm_password.errors = [
-            "Les 2 mots de passe ne sont pas identiques. Écrivez le même mot de passe 2 fois."
-        ]
-    if form.new_password.errors or form.confirm_password.errors:
+    chosen = new_password.accept(form, person_of(account))
+    if chosen is None:
         return _password_page(form, form.summary(), 400)
     # The new password and the next step are saved together, in one transaction.
-    account.password_hash = hash_password(typed)
+    account.password_hash = hash_password(chosen)
     account.password_is_legacy = False
     return _move(account, "password_set")
 
@@ -155,14 +133,7 @@ def password_rules() -> Response:
     """Live checklist (htmx): each rule's state, and whether both passwords match."""
     if not request.htmx:
         return redirect(url_for(".password"), code=303)
-    form = PasswordForm()
-    form.validate()
-    if form.csrf_failed():
-        return make_response("", 400)
-    typed = form.new_password.data or ""
-    return _fragment("first_login/_password_live.html",
-                     results=evaluate(typed, _person(g.account)), typed=typed,
-                     confirm=form.confirm_password.data or "", oob=True)
+    return new_password.live_checklist(person_of(g.account))
 
 
 # Step 7–8: contact details.
@@ -170,12 +141,10 @@ def _code_limit_key() -> str:
     return f"account:{session.get('account_id')}"
 
 
-def _code_limit_breached(limit) -> Response:
+def _code_limit_breached(wait: str) -> Response:
     """A new code asked too soon: the same page, the wait in words, nothing lost."""
-    wait = wait_words(max(1, math.ceil(limit.window.reset_time - time.time())))
     message = f"Vous avez déjà demandé un code. Attendez {wait} avant d'en demander un autre."
-    account = get_account(session.get("account_id"))
-    g.account = account
+    g.account = get_account(session.get("account_id"))
     if request.endpoint == "first_login.contact":
         form = ContactForm()
         form.validate()
@@ -190,12 +159,7 @@ def _sends_no_code() -> bool:
     return "quitter" in request.form or not ContactForm().validate()
 
 
-code_sending = limiter.shared_limit(
-    lambda: f"{current_app.config['CODE_LIMIT_INTERVAL']};{current_app.config['CODE_LIMIT_HOURLY']}",
-    scope="code-sending", key_func=_code_limit_key, methods=["POST"],
-    exempt_when=lambda: _sends_no_code(),
-    deduct_when=lambda response: bool(g.get("code_sent")), on_breach=_code_limit_breached,
-)
+code_sending = code_sending_limit(_code_limit_key, _code_limit_breached, _sends_no_code)
 
 
 def _contact_page(form: ContactForm, errors: list, status: int = 200):
@@ -235,21 +199,12 @@ def contact():
 # Step 9: the verification code.
 def _code_page(form: CodeForm, errors: list, status: int = 200):
     account = g.account
-    channel = "SMS" if account.code_channel == "sms" and account.mobile_phone else "mail"
-    form.code.label.text = f"Code de vérification reçu par {channel}"
-    return render_template("first_login/code.html", form=form, errors=errors, channel=channel,
+    channel = "sms" if account.code_channel == "sms" and account.mobile_phone else "mail"
+    form.code.label.text = code_entry.label_for(channel)
+    return render_template("first_login/code.html", form=form, errors=errors,
+                           channel="SMS" if channel == "sms" else "mail",
                            destination=shown_destination(account), action_form=ActionForm(),
                            minutes=int(codes.CODE_TTL.total_seconds() // 60)), status
-
-
-CODE_MESSAGES = {
-    codes.Outcome.MALFORMED: "Écrivez le code à 6 chiffres que vous avez reçu.",
-    codes.Outcome.WRONG: "Ce code n'est pas le bon. Vérifiez le code reçu. {left}",
-    codes.Outcome.DEAD: ("Ce code ne marche plus. Il y a eu trop d'erreurs, ou il a déjà servi. "
-                         "Demandez un nouveau code."),
-    codes.Outcome.EXPIRED: ("Ce code a plus de 10 minutes. Il ne marche plus. "
-                            "Demandez un nouveau code."),
-}
 
 
 @bp.route("/code", methods=["GET", "POST"])
@@ -266,15 +221,9 @@ def code():
         account.contact_verified_at = utcnow()
         flash("Vos coordonnées sont confirmées. Bienvenue sur Mon Compte !")
         return _move(account, "code_confirmed")
-    left = codes.MAX_WRONG - _wrong_tries(account)
-    tries_left = f"Il vous reste {left} essai{'s' if left > 1 else ''}."
-    form.code.errors = [CODE_MESSAGES[outcome].format(left=tries_left)]
-    return _code_page(form, form.summary(), 400)
-
-
-def _wrong_tries(account: Account) -> int:
     record = latest_code(account)
-    return record.wrong_tries if record else 0
+    form.code.errors = [code_entry.message_for(outcome, record.wrong_tries if record else 0)]
+    return _code_page(form, form.summary(), 400)
 
 
 @bp.post("/code/saisie")
@@ -283,11 +232,7 @@ def code_live() -> Response:
     """Live words while typing the code (htmx): how many digits are missing, never if it is right."""
     if not request.htmx:
         return redirect(url_for(".code"), code=303)
-    form = CodeForm()
-    form.validate()
-    if form.csrf_failed():
-        return make_response("", 400)
-    return _fragment("first_login/_code_live.html", hint=codes.typing_hint(form.code.data or ""))
+    return code_entry.live_hint()
 
 
 @bp.post("/code/nouveau")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -20,13 +20,6 @@ def _ticked(form: BaseForm, field: BooleanField) -> None:
 
 class CguForm(BaseForm):
     accept = BooleanField(CGU_LABEL, validators=[_ticked])
-
-
-class PasswordForm(BaseForm):
-    new_password = PasswordField("Nouveau mot de passe", render_kw={
-        "autocomplete": "new-password", "maxlength": 128, "data-eye": ""})
-    confirm_password = PasswordField("Confirmation du nouveau mot de passe", render_kw={
-        "autocomplete": "new-password", "maxlength": 128, "data-eye": ""})
 
 
 def _phone(mobile: bool):
@@ -75,12 +68,6 @@ class ContactForm(BaseForm):
         if self.mobile.parsed and self.email.parsed:
             return "mail" if self.channel.data == "mail" else "sms"
         return "sms" if self.mobile.parsed else "mail"
-
-
-class CodeForm(BaseForm):
-    code = StringField("Code de vérification", render_kw={
-        "autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20,
-        "spellcheck": "false"})
 
 
 class ActionForm(BaseForm):

@@ -1,0 +1,47 @@
+"""The «verification code» component, shared by the first login and the forgotten password:
+one field with its live words, one set of messages for what a code check can say."""
+from __future__ import annotations
+
+from flask import Response, make_response, render_template
+from wtforms import StringField
+
+from blueprints.forms import BaseForm
+from domain import codes
+
+
+class CodeForm(BaseForm):
+    code = StringField("Code de vérification", render_kw={
+        "autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20,
+        "spellcheck": "false"})
+
+
+MESSAGES = {
+    codes.Outcome.MALFORMED: "Écrivez le code à 6 chiffres que vous avez reçu.",
+    codes.Outcome.WRONG: "Ce code n'est pas le bon. Vérifiez le code reçu. {left}",
+    codes.Outcome.DEAD: ("Ce code ne marche plus. Il y a eu trop d'erreurs, ou il a déjà servi. "
+                         "Demandez un nouveau code."),
+    codes.Outcome.EXPIRED: ("Ce code a plus de 10 minutes. Il ne marche plus. "
+                            "Demandez un nouveau code."),
+}
+
+
+def message_for(outcome: codes.Outcome, wrong_tries: int) -> str:
+    left = codes.MAX_WRONG - wrong_tries
+    tries_left = f"Il vous reste {left} essai{'s' if left > 1 else ''}."
+    return MESSAGES[outcome].format(left=tries_left)
+
+
+def label_for(channel: str) -> str:
+    return f"Code de vérification reçu par {'SMS' if channel == 'sms' else 'mail'}"
+
+
+def live_hint() -> Response:
+    """The htmx answer while typing: how many digits are missing; never whether it is right."""
+    form = CodeForm()
+    form.validate()
+    if form.csrf_failed():
+        return make_response("", 400)
+    response = make_response(render_template("components/_code_live.html",
+                                             hint=codes.typing_hint(form.code.data or "")))
+    response.vary.add("HX-Request")
+    return response

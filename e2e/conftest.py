@@ -1,0 +1,145 @@
+"""Fixtures for the browser tests: a real server, one Chromium, phone-sized pages.
+
+One browser is shared by the whole session; every test gets fresh contexts, so
+cookies and cache never leak from one test to the next.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from werkzeug.serving import make_server
+
+from e2e.helpers import MEASURED_WEIGHTS, VIEWPORTS
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+expect.set_options(timeout=5_000)
+
+
+def chromium_path() -> str | None:
+    """The browser to drive: $CHROMIUM_PATH, else Debian's, else Playwright's own."""
+    if os.environ.get("CHROMIUM_PATH"):
+        return os.environ["CHROMIUM_PATH"]
+    if os.path.exists("/usr/bin/chromium"):
+        return "/usr/bin/chromium"
+    return None
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory):
+    from app import create_app
+
+    tmp = tmp_path_factory.mktemp("e2e-db")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "e2e",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
+    with app.app_context():
+        from services.database import create_schema
+        from services.demo import load_demo_data
+
+        create_schema()
+        load_demo_data()
+    return app
+
+
+@pytest.fixture(scope="session")
+def base_url(app) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(autouse=True)
+def _reset_limiter(request: pytest.FixtureRequest) -> None:
+    """Every test starts with fresh rate-limit counters (only if it uses the app)."""
+    if "base_url" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from services.limiter import limiter
+
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=[f"w{v}" for v in VIEWPORTS])
+def viewport(request: pytest.FixtureRequest) -> dict[str, int]:
+    return VIEWPORTS[request.param]
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def js(request: pytest.FixtureRequest) -> bool:
+    return request.param
+
+
+@pytest.fixture
+def new_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
+    """Factory: new_page(viewport, js) opens a fresh context (empty cache, no cookies)."""
+    contexts = []
+
+    def factory(viewport: dict[str, int], js: bool = True) -> Page:
+        context = browser.new_context(
+            viewport=viewport,
+            has_touch=True,
+            is_mobile=False,
+            java_script_enabled=js,
+            base_url=base_url,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.e2e_js = js  # read by helpers.audit to pick the right axe run
+        page.e2e_requests = []  # every URL asked for, checked by helpers.audit
+        page.on("request", lambda r: page.e2e_requests.append(r.url))
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page], viewport: dict[str, int], js: bool) -> Page:
+    """A page in one of the two phone viewports, JavaScript on or off."""
+    return new_page(viewport, js)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if MEASURED_WEIGHTS:
+        terminalreporter.write_sep("-", "first-visit page weights (JavaScript on)")
+        for key, size in sorted(MEASURED_WEIGHTS.items()):
+            terminalreporter.write_line(f"{key}: {size} bytes ({size / 1024:.1f} KB)")
