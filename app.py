@@ -40,8 +40,9 @@ def create_app(config: dict | None = None) -> Flask:
     from blueprints.auth import bp as auth_bp
     from blueprints.first_login import bp as first_login_bp
     from blueprints.pages import bp as pages_bp
+    from blueprints.password_reset import bp as password_reset_bp
 
-    for bp in (pages_bp, auth_bp, first_login_bp, account_bp):
+    for bp in (pages_bp, auth_bp, first_login_bp, account_bp, password_reset_bp):
         app.register_blueprint(bp)
     if app.config["DEV_TOOLS"]:
         from blueprints.dev import bp as dev_bp
@@ -54,7 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         from services.demo import load_demo_data
 
         for account in load_demo_data():
-            click.echo(f"{account.display_name}: {account.nir}")
+            click.echo(f"{account.display_name}: {account.nir or account.provisional_id}")
 
     @app.cli.command("init-db")
     @click.option("--demo-if-empty", is_flag=True, help="Add the demo accounts to an empty database.")

@@ -22,3 +22,7 @@ class BaseForm(FlaskForm):
             if f.name != "csrf_token" and f.errors:
                 items.append((f.id, f.errors[0]))
         return items
+
+
+class ActionForm(BaseForm):
+    """A button with its CSRF token: «Quitter», «Demander l'envoi d'un nouveau code»…"""

@@ -7,7 +7,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from domain.accounts import MAX_PASSWORD, password_may_sign_in
 from domain.journey import Step, current_step
-from domain.nir import Nir
 from services.database import db
 from services.models import Account
 
@@ -24,14 +23,20 @@ def _dummy_hash() -> str:
     return hash_password("not-a-real-password")
 
 
-def authenticate(nir: Nir, password: str) -> Account | None:
-    """The account if the number and password match and may sign in; None otherwise.
+def find_account(**identifier: str) -> Account | None:
+    """The account with this nir=… or provisional_id=…, if any."""
+    return db.session.execute(db.select(Account).filter_by(**identifier)).scalar_one_or_none()
+
+
+def authenticate(password: str, **identifier: str) -> Account | None:
+    """The account if the identifier (nir=… or provisional_id=…) and password match and may
+    sign in; None otherwise.
 
     The same work is done whether or not the account exists, so the answer time does
     not tell a stranger which numbers have an account.
     """
     password = password[:MAX_PASSWORD]
-    account = db.session.execute(db.select(Account).filter_by(nir=nir.value)).scalar_one_or_none()
+    account = find_account(**identifier)
     if account is None:
         check_password_hash(_dummy_hash(), password)
         return None

@@ -30,32 +30,38 @@ def shown_destination(account: Account) -> str:
     return hide_phone(address) if channel == "sms" else address
 
 
-def _texts(code: str, channel: str) -> tuple[str, str | None]:
+# What each code is for, said in the message so that a person who asked nothing can tell.
+_WHY = {"contact": "de vérification", "reset": "pour un nouveau mot de passe"}
+
+
+def _texts(code: str, channel: str, purpose: str) -> tuple[str, str | None]:
     minutes = int(codes.CODE_TTL.total_seconds() // 60)
+    why = _WHY[purpose]
     if channel == "sms":
-        return (f"Mon Compte Caf : votre code est {code}. Il marche {minutes} minutes. "
+        return (f"Mon Compte Caf : votre code {why} est {code}. Il marche {minutes} minutes. "
                 "Ne le donnez à personne."), None
     return ("Bonjour,\n\n"
-            f"Votre code de vérification est : {code}\n\n"
+            f"Votre code {why} est : {code}\n\n"
             "Écrivez ce code sur la page Mon Compte Caf.\n"
             f"Le code marche pendant {minutes} minutes.\n"
             "Ne donnez ce code à personne. La Caf ne vous le demande jamais.\n\n"
             "Vous n'avez rien demandé ? Ne faites rien.\n\n"
-            "La Caf"), "Votre code de vérification Mon Compte Caf"
+            "La Caf"), f"Votre code {why} Mon Compte Caf"
 
 
-def send_code(account: Account) -> None:
+def send_code(account: Account, purpose: str = "contact") -> None:
     """Make a new code, kill the older ones, send it. Raises SendError if it cannot leave."""
     channel, address = destination(account)
     code, salt = codes.new_code(), codes.new_salt()
     db.session.execute(
         db.update(VerificationCode).filter_by(account_id=account.id, dead=False).values(dead=True)
     )
-    record = VerificationCode(account_id=account.id, channel=channel, destination=address,
-                              salt=salt, digest=codes.digest(_key(), salt, code))
+    record = VerificationCode(account_id=account.id, purpose=purpose, channel=channel,
+                              destination=address, salt=salt,
+                              digest=codes.digest(_key(), salt, code))
     db.session.add(record)
     db.session.flush()
-    body, subject = _texts(code, channel)
+    body, subject = _texts(code, channel, purpose)
     try:
         send(Message(to=address, channel=channel, body=body, subject=subject))
     except Exception:
@@ -64,9 +70,9 @@ def send_code(account: Account) -> None:
     db.session.commit()
 
 
-def latest_code(account: Account) -> VerificationCode | None:
+def latest_code(account: Account, purpose: str = "contact") -> VerificationCode | None:
     return db.session.execute(
-        db.select(VerificationCode).filter_by(account_id=account.id)
+        db.select(VerificationCode).filter_by(account_id=account.id, purpose=purpose)
         .order_by(VerificationCode.id.desc()).limit(1)
     ).scalar_one_or_none()
 
@@ -77,14 +83,15 @@ def _matches_a_replaced_code(account: Account, newest: VerificationCode, typed: 
     older = db.session.execute(
         db.select(VerificationCode).filter(
             VerificationCode.account_id == account.id, VerificationCode.id != newest.id,
+            VerificationCode.purpose == newest.purpose,
             VerificationCode.used_at.is_(None), VerificationCode.sent_at >= since)
     ).scalars()
     return any(codes.digest(_key(), r.salt, typed) == r.digest for r in older)
 
 
-def check_code(account: Account, typed: str) -> codes.Outcome:
+def check_code(account: Account, typed: str, purpose: str = "contact") -> codes.Outcome:
     """Judge the typed code against the newest one sent, and save what it changed."""
-    record = latest_code(account)
+    record = latest_code(account, purpose)
     if record is None:
         return codes.Outcome.EXPIRED
     if _matches_a_replaced_code(account, record, typed):

@@ -62,6 +62,9 @@ def settings_from_env(instance_path: str, env: str | None = None) -> dict:
         "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
         "CODE_LIMIT_INTERVAL": os.environ.get("CODE_LIMIT_INTERVAL", "1 per 30 seconds"),
         "CODE_LIMIT_HOURLY": os.environ.get("CODE_LIMIT_HOURLY", "5 per hour"),
+        # Forgotten password: requests from one address, and the shortest answer time.
+        "RESET_LIMIT_PER_ADDRESS": os.environ.get("RESET_LIMIT_PER_ADDRESS", "30 per hour"),
+        "RESET_MIN_SECONDS": float(os.environ.get("RESET_MIN_SECONDS", "0.5")),
     }
 
 

@@ -52,14 +52,23 @@ def demo_accounts() -> list[Account]:
             (date(2026, 10, 6), 31_520, "Allocation de soutien familial", None),
         ]),
     )
-    return [veronique, karim, marie_ange]
+    aminata = Account(
+        provisional_id="P20240016", display_name="AMINATA D.", birth_date=date(1990, 2, 11),
+        password_hash=hash_password("86420975"), password_is_legacy=True, journey_state="cgu",
+        payments=_payments([
+            (date(2026, 11, 5), 26_312, "Revenu de solidarité active (RSA)", None),
+        ]),
+    )
+    return [veronique, karim, marie_ange, aminata]
 
 
 def load_demo_data() -> list[Account]:
     """Delete the demo accounts if present and create them again, as journey.md says."""
     accounts = demo_accounts()
     for account in accounts:
-        old = db.session.execute(db.select(Account).filter_by(nir=account.nir)).scalar_one_or_none()
+        identifier = ({"nir": account.nir} if account.nir
+                      else {"provisional_id": account.provisional_id})
+        old = db.session.execute(db.select(Account).filter_by(**identifier)).scalar_one_or_none()
         if old is not None:
             for table in (WebSession, VerificationCode):
                 db.session.execute(db.delete(table).filter_by(account_id=old.id))

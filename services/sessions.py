@@ -108,3 +108,9 @@ def end_signed_in(message: str) -> None:
     session.clear()
     session.regenerate()
     flash(message)
+
+
+def end_sessions_of(account_id: int) -> None:
+    """End every session of an account on the server, on every device (after a reset)."""
+    db.session.execute(db.delete(WebSession).filter_by(account_id=account_id))
+    db.session.commit()

@@ -34,7 +34,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             # Same passwords, cheaper scrypt parameters: a sign-in in a test then costs
             # about a millisecond instead of ~100 ms. The real cost of the hashes that the
             # demo-data command makes is checked in test_cli.py.
-            account.password_hash = generate_password_hash(DEMO_PASSWORDS[account.nir],
+            account.password_hash = generate_password_hash(DEMO_PASSWORDS[account.nir or account.provisional_id],
                                                            method=FAST_SCRYPT)
         db.session.commit()
         db.engine.dispose()

@@ -16,8 +16,11 @@ VERONIQUE_NIR = "2840575108123"
 VERONIQUE_PASSWORD = "24681357"
 MARIE_ANGE_NIR = "292092A004071"
 MARIE_ANGE_PASSWORD = "13572468"
+AMINATA_PROVISIONAL_ID = "P20240016"
+AMINATA_PASSWORD = "86420975"
+# Keyed by the identifier each demo account signs in with.
 DEMO_PASSWORDS = {KARIM_NIR: KARIM_PASSWORD, VERONIQUE_NIR: VERONIQUE_PASSWORD,
-                  MARIE_ANGE_NIR: MARIE_ANGE_PASSWORD}
+                  MARIE_ANGE_NIR: MARIE_ANGE_PASSWORD, AMINATA_PROVISIONAL_ID: AMINATA_PASSWORD}
 # Werkzeug's scrypt with a small cost, for hashes that tests make themselves.
 FAST_SCRYPT = "scrypt:1024:8:1"
 
@@ -25,6 +28,7 @@ BASE_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test",
     "SESSION_COOKIE_SECURE": False,
+    "RESET_MIN_SECONDS": 0,  # the forgotten-password timing floor is tested on its own
 }
 
 

@@ -14,6 +14,8 @@ DEMO = {
     "2840575108123": ("1234567", "VERONIQUE F.", "24681357", True, False),
     "1750169123045": ("7654321", "KARIM B.", "Jardin75Bleu", False, True),
     "292092A004071": (None, "MARIE-ANGE S.", "13572468", True, False),
+    # Issue 4: a person without a NIR yet, keyed by the provisional identifier.
+    "P20240016": (None, "AMINATA D.", "86420975", True, False),
 }
 
 
@@ -24,7 +26,7 @@ def accounts(app) -> dict:
     with app.app_context():
         rows = db.session.execute(db.select(Account)).scalars().all()
         return {
-            a.nir: {
+            (a.nir or a.provisional_id): {
                 "numero_allocataire": a.numero_allocataire,
                 "display_name": a.display_name,
                 "password_hash": a.password_hash,
@@ -108,7 +110,7 @@ def test_demo_data_twice_makes_no_duplicates(app):
     run(app, "demo-data")
     accounts_once, payments_once = count(app, "Account"), count(app, "Payment")
     run(app, "demo-data")
-    assert count(app, "Account") == accounts_once == 3
+    assert count(app, "Account") == accounts_once == len(DEMO)
     assert count(app, "Payment") == payments_once
     check_demo_accounts(app)
 
@@ -150,7 +152,7 @@ def test_demo_data_keeps_other_accounts(app):
         db.session.commit()
     run(app, "demo-data")
     assert "1990175123456" in accounts(app)
-    assert count(app, "Account") == 4
+    assert count(app, "Account") == len(DEMO) + 1
 
 
 def test_init_db_on_an_empty_database_creates_the_demo_accounts(empty_app):
@@ -172,7 +174,7 @@ def test_init_db_twice_adds_nothing_the_second_time(empty_app):
         db.session.commit()
     result = run(empty_app, "init-db", "--demo-if-empty")
     assert "Demo accounts created." not in result.output
-    assert count(empty_app, "Account") == 3
+    assert count(empty_app, "Account") == len(DEMO)
     assert accounts(empty_app)[KARIM_NIR]["display_name"] == "CHANGED"
 
 

@@ -5,9 +5,11 @@ from flask import (Blueprint, Response, current_app, flash, make_response, redir
                    render_template, request, url_for)
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from blueprints.auth.forms import ForgetNirForm, NirLiveForm, SignInForm, SignOutForm
+from blueprints.auth.forms import (ForgetNirForm, NirLiveForm, ProvisionalSignInForm,
+                                   SignInForm, SignOutForm)
 from domain.journey import page_for
 from domain.nir import Nir, NirError, parse_nir
+from domain.provisional import ProvisionalIdError, parse_provisional_id
 from services.accounts import authenticate, step_of
 from services.limiter import limiter
 from services.sessions import end_signed_in, start_signed_in
@@ -15,13 +17,17 @@ from services.sessions import end_signed_in, start_signed_in
 bp = Blueprint("auth", __name__)
 
 WRONG_CREDENTIALS = "Numéro de sécurité sociale ou mot de passe incorrect"
+WRONG_PROVISIONAL = "Identifiant provisoire ou mot de passe incorrect"
 REMEMBER_COOKIE = "moncompte_nir"
 
 
-def _typed_nir() -> Nir | None:
+def _typed_identifier() -> str | None:
+    """The identifier typed in either sign-in form, normalised, for the per-identifier limit."""
     try:
-        return parse_nir(request.form.get("nir", ""))
-    except NirError:
+        if request.endpoint == "auth.provisional_sign_in":
+            return "pid:" + parse_provisional_id(request.form.get("provisional_id", "")).value
+        return "nir:" + parse_nir(request.form.get("nir", "")).value
+    except (NirError, ProvisionalIdError):
         return None
 
 
@@ -30,16 +36,18 @@ def _failed(response: Response) -> bool:
     return response.status_code == 401
 
 
-# Two limits on failed sign-ins: per number (protects one account) and per address
-# (a public office where social workers help many people shares one address).
-per_nir = limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_NIR"], methods=["POST"],
-    key_func=lambda: "nir:" + _typed_nir().value, exempt_when=lambda: _typed_nir() is None,
-    deduct_when=_failed, error_message="per-nir",
+# Two limits on failed sign-ins, shared by both sign-in forms: per identifier (protects
+# one account) and per address (a public office where social workers help many people
+# shares one address).
+per_identifier = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_NIR"], scope="sign-in-identifier",
+    methods=["POST"], key_func=lambda: _typed_identifier() or "",
+    exempt_when=lambda: _typed_identifier() is None, deduct_when=_failed,
+    error_message="per-nir",
 )
-per_address = limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"],
-    deduct_when=_failed, error_message="per-address",
+per_address = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], scope="sign-in-address",
+    methods=["POST"], deduct_when=_failed, error_message="per-address",
 )
 
 
@@ -87,21 +95,43 @@ def _prefilled(form: SignInForm) -> SignInForm:
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @per_address
-@per_nir
+@per_identifier
 def sign_in() -> Response | tuple[str, int] | str:
     form = SignInForm()
     if request.method == "GET":
         return _page(_prefilled(form))
     if not form.validate_on_submit():
         return _page(form, form.summary()), 400
-    account = authenticate(form.nir.nir, form.password.data)
+    account = authenticate(form.password.data, nir=form.nir.nir.value)
     if account is None:
         form.password.errors = [WRONG_CREDENTIALS]
         return _page(form, form.summary()), 401
-    start_signed_in(account.id)
-    response = redirect(url_for(page_for(step_of(account))), code=303)
+    response = _signed_in(account)
     _remember(response, form.nir.nir if form.remember.data else None)
     return response
+
+
+def _signed_in(account) -> Response:
+    """A new session for the account, and on to where its journey says it must be."""
+    start_signed_in(account.id)
+    return redirect(url_for(page_for(step_of(account))), code=303)
+
+
+@bp.route("/identifiant-provisoire", methods=["GET", "POST"])
+@per_address
+@per_identifier
+def provisional_sign_in():
+    """For people the Caf registered before they had a numéro de sécurité sociale."""
+    form = ProvisionalSignInForm()
+    if request.method == "GET":
+        return render_template("auth/provisional.html", form=form, errors=[])
+    if not form.validate_on_submit():
+        return render_template("auth/provisional.html", form=form, errors=form.summary()), 400
+    account = authenticate(form.password.data, provisional_id=form.provisional_id.parsed.value)
+    if account is None:
+        form.password.errors = [WRONG_PROVISIONAL]
+        return render_template("auth/provisional.html", form=form, errors=form.summary()), 401
+    return _signed_in(account)
 
 
 @bp.post("/connexion/numero")

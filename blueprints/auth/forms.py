@@ -5,13 +5,24 @@ from wtforms.validators import ValidationError
 
 from blueprints.forms import BaseForm
 from domain.nir import MAX_INPUT, NirError, parse_nir
+from domain.provisional import ProvisionalIdError, parse_provisional_id
 
 
 def nir_check(form: BaseForm, field: StringField) -> None:
+    field.error_code = None
     try:
         field.nir = parse_nir(field.data or "")
     except NirError as error:
         field.nir = None
+        field.error_code = error.code  # the page adds the NIA help link for "nia"
+        raise ValidationError(error.message) from error
+
+
+def provisional_check(form: BaseForm, field: StringField) -> None:
+    try:
+        field.parsed = parse_provisional_id(field.data or "")
+    except ProvisionalIdError as error:
+        field.parsed = None
         raise ValidationError(error.message) from error
 
 
@@ -43,3 +54,12 @@ class ForgetNirForm(BaseForm):
 
 class SignOutForm(BaseForm):
     """A button with its CSRF token: signing out is a change, so it is a POST."""
+
+
+class ProvisionalSignInForm(BaseForm):
+    provisional_id = StringField("Identifiant provisoire", validators=[provisional_check],
+                                 render_kw={"autocomplete": "username", "maxlength": 30,
+                                            "spellcheck": "false", "autocapitalize": "characters"})
+    password = PasswordField("Mot de passe", validators=[password_given],
+                             render_kw={"autocomplete": "current-password", "maxlength": 128,
+                                        "data-eye": ""})

@@ -13,7 +13,8 @@ from flask import (Blueprint, Response, flash, g, make_response, redirect,
 
 from blueprints import code_entry, new_password
 from blueprints.code_entry import CodeForm
-from blueprints.first_login.forms import ActionForm, CguForm, ContactForm
+from blueprints.first_login.forms import CguForm, ContactForm
+from blueprints.forms import ActionForm
 from blueprints.new_password import NewPasswordForm, person_of
 from domain import codes
 from domain.contact import show_phone

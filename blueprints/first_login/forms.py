@@ -68,7 +68,3 @@ class ContactForm(BaseForm):
         if self.mobile.parsed and self.email.parsed:
             return "mail" if self.channel.data == "mail" else "sms"
         return "sms" if self.mobile.parsed else "mail"
-
-
-class ActionForm(BaseForm):
-    """A button with its CSRF token: «Quitter», «Demander l'envoi d'un nouveau code»…"""

@@ -1,9 +1,17 @@
-"""Pages that only inform: the welcome page, accessibility, and help linked from sign-in."""
+"""Pages that only inform: the welcome page, accessibility, and help for people who are stuck."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 
 bp = Blueprint("pages", __name__)
+
+# Help pages linked from the sign-in page: address → (title, template).
+HELP = {
+    "nia": "Que faire avec un NIA ?",
+    "pas-de-telephone-portable": "Je n'ai pas de téléphone portable",
+    "plus-acces-adresse-mail": "Je n'ai plus accès à mon adresse mail",
+    "numero-de-securite-sociale-oublie": "J'ai oublié mon numéro de sécurité sociale",
+}
 
 
 @bp.get("/")
@@ -16,16 +24,13 @@ def accessibility() -> str:
     return render_template("pages/accessibility.html")
 
 
-@bp.get("/mot-de-passe-oublie")
-def forgotten_password() -> str:
-    return render_template("pages/forgotten_password.html")
-
-
-@bp.get("/identifiant-provisoire")
-def provisional_id() -> str:
-    return render_template("pages/provisional_id.html")
-
-
 @bp.get("/autre-mode-de-connexion")
 def other_ways() -> str:
     return render_template("pages/other_ways.html")
+
+
+@bp.get("/aide/<slug>")
+def help_page(slug: str) -> str:
+    if slug not in HELP:
+        abort(404)
+    return render_template(f"pages/help/{slug}.html", title=HELP[slug])

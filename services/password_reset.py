@@ -1,0 +1,72 @@
+"""Forgotten password: who can get a code, what the page shows, the token that allows a reset.
+
+No enumeration: for a number without an account (or without a confirmed contact) the
+pages say the same thing, with a made-up but stable hidden destination, and no code is sent.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+from domain.accounts import reset_possible
+from domain.codes import CODE_TTL
+from domain.contact import hide_email, hide_phone
+from services.accounts import find_account, get_account
+from services.codes import destination
+from services.models import Account
+
+_DECOY_DOMAINS = ("gmail.com", "orange.fr", "hotmail.fr", "yahoo.fr", "free.fr", "laposte.net")
+
+
+def _key(purpose: bytes) -> bytes:
+    return hashlib.sha256(purpose + current_app.config["SECRET_KEY"].encode()).digest()
+
+
+def resettable_account(nir: str) -> Account | None:
+    account = find_account(nir=nir)
+    if account and reset_possible(account.journey_state, account.contact_verified_at is not None):
+        return account
+    return None
+
+
+def shown_destination(nir: str, account: Account | None) -> tuple[str, str]:
+    """(channel, partly hidden address): the real one, or a stable decoy for the number."""
+    if account is not None:
+        channel, address = destination(account)
+        return channel, hide_phone(address) if channel == "sms" else hide_email(address)
+    seed = hmac.new(_key(b"reset-decoy:"), nir.encode(), hashlib.sha256).digest()
+    if seed[0] % 2:
+        return "sms", f"0{6 + seed[1] % 2} •• •• •• {seed[2] % 100:02d}"
+    letter = "abcdefghijklmnopqrstuvwxyz"[seed[3] % 26]
+    return "mail", f"{letter}•••@{_DECOY_DOMAINS[seed[4] % len(_DECOY_DOMAINS)]}"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(account: Account) -> str:
+    # Bound to the current password: the token dies as soon as the password changes.
+    return hmac.new(_key(b"reset-token:"), account.password_hash.encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
+def make_token(account: Account) -> str:
+    return _serializer().dumps({"a": account.id, "f": _fingerprint(account)})
+
+
+def account_for_token(token: str) -> Account | None:
+    """The account a token allows to reset, if the token is genuine, recent and unused."""
+    try:
+        data = _serializer().loads(token, max_age=int(CODE_TTL.total_seconds()))
+    except BadData:
+        return None
+    if not isinstance(data, dict):
+        return None
+    account = get_account(data.get("a") if isinstance(data.get("a"), int) else None)
+    if account is None or not hmac.compare_digest(str(data.get("f")), _fingerprint(account)):
+        return None
+    return account
