@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 # A Chromium for the e2e tests: Debian's when there is one, else Playwright's own.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-test chromium clean
+.PHONY: run test install install-dev install-test chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +16,27 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-test: requirements.txt requirements-test.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet -r requirements-test.txt
 	touch $@
 
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 install-test: $(VENV)/.installed-test
 
-run: install
+# Without FRANCECONNECT_ISSUER, a local OpenID Connect provider stands in for FranceConnect
+# on 127.0.0.1:9400, and stops with the app.
+run: install-dev
 	$(FLASK) init-db --demo-if-empty
+	@if [ -z "$$FRANCECONNECT_ISSUER" ]; then \
+	  $(BIN)/python -m services.dev_provider & provider=$$!; \
+	  trap 'kill $$provider 2>/dev/null' EXIT INT TERM; \
+	  echo "Local FranceConnect stand-in on http://127.0.0.1:9400"; \
+	fi; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 chromium: install-test

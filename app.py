@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from services.config import check_settings, settings_from_env
 from services import models  # noqa: F401  (tables known to Alembic)
 from services.database import db, migrate
+from services.franceconnect import init_franceconnect
 from services.limiter import limiter
 from services.sessions import DatabaseSessionInterface
 from services.web import register_web
@@ -34,15 +35,18 @@ def create_app(config: dict | None = None) -> Flask:
     Compress(app)
     Htmx(app)
     app.session_interface = DatabaseSessionInterface()
+    init_franceconnect(app)
     register_web(app)
 
     from blueprints.account import bp as account_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.first_login import bp as first_login_bp
+    from blueprints.franceconnect import bp as franceconnect_bp
     from blueprints.pages import bp as pages_bp
     from blueprints.password_reset import bp as password_reset_bp
 
-    for bp in (pages_bp, auth_bp, first_login_bp, account_bp, password_reset_bp):
+    for bp in (pages_bp, auth_bp, first_login_bp, account_bp, password_reset_bp,
+               franceconnect_bp):
         app.register_blueprint(bp)
     if app.config["DEV_TOOLS"]:
         from blueprints.dev import bp as dev_bp

@@ -54,3 +54,13 @@ def get_account(account_id: int | None) -> Account | None:
 def step_of(account: Account) -> Step:
     """Where this person must be in the first-login journey."""
     return current_step(account.journey_state, account.cgu_version)
+
+
+def link_franceconnect(account: Account, sub: str) -> bool:
+    """Link a FranceConnect identity to the account, unless another account already has it."""
+    other = find_account(franceconnect_sub=sub)
+    if other is not None and other.id != account.id:
+        return False
+    account.franceconnect_sub = sub
+    db.session.commit()
+    return True

@@ -65,6 +65,20 @@ def settings_from_env(instance_path: str, env: str | None = None) -> dict:
         # Forgotten password: requests from one address, and the shortest answer time.
         "RESET_LIMIT_PER_ADDRESS": os.environ.get("RESET_LIMIT_PER_ADDRESS", "30 per hour"),
         "RESET_MIN_SECONDS": float(os.environ.get("RESET_MIN_SECONDS", "0.5")),
+        # FranceConnect (OpenID Connect). Development defaults point at the local provider
+        # that `make run` starts; production has none until FRANCECONNECT_ISSUER is set.
+        "FRANCECONNECT_ISSUER": os.environ.get(
+            "FRANCECONNECT_ISSUER", "" if production else "http://127.0.0.1:9400"),
+        "FRANCECONNECT_CLIENT_ID": os.environ.get("FRANCECONNECT_CLIENT_ID", "moncompte-caf-dev"),
+        "FRANCECONNECT_CLIENT_SECRET": os.environ.get("FRANCECONNECT_CLIENT_SECRET",
+                                                      "" if production else "dev-client-secret"),
+        "FRANCECONNECT_AUTH_METHOD": os.environ.get("FRANCECONNECT_AUTH_METHOD",
+                                                    "client_secret_post"),
+        "FRANCECONNECT_ACR_VALUES": os.environ.get("FRANCECONNECT_ACR_VALUES", "eidas1"),
+        # Absolute addresses registered at FranceConnect; built from the request if unset.
+        "FRANCECONNECT_REDIRECT_URI": os.environ.get("FRANCECONNECT_REDIRECT_URI", ""),
+        "FRANCECONNECT_POST_LOGOUT_REDIRECT_URI": os.environ.get(
+            "FRANCECONNECT_POST_LOGOUT_REDIRECT_URI", ""),
     }
 
 
@@ -79,3 +93,5 @@ def check_settings(config: dict) -> None:
             raise ConfigError("The development outbox cannot run in production.")
         if config.get("SMS_BACKEND") == "http" and not config.get("SMS_GATEWAY_URL"):
             raise ConfigError("SMS_GATEWAY_URL must be set in production.")
+        if config.get("FRANCECONNECT_ISSUER") and not config.get("FRANCECONNECT_CLIENT_SECRET"):
+            raise ConfigError("FRANCECONNECT_CLIENT_SECRET must be set with FRANCECONNECT_ISSUER.")

@@ -20,6 +20,8 @@ class Account(db.Model):
     # People without a NIR yet sign in with a provisional identifier (domain/provisional.py).
     nir: Mapped[str | None] = mapped_column(String(13), unique=True, index=True)
     provisional_id: Mapped[str | None] = mapped_column(String(9), unique=True, index=True)
+    # The FranceConnect identity linked to this account (the provider's `sub`), if any.
+    franceconnect_sub: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     numero_allocataire: Mapped[str | None] = mapped_column(String(8), index=True)
     display_name: Mapped[str] = mapped_column(String(80))
     birth_date: Mapped[date | None]

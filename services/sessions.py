@@ -103,11 +103,12 @@ def start_signed_in(account_id: int) -> None:
     session["account_id"] = account_id
 
 
-def end_signed_in(message: str) -> None:
-    """Sign out: the server forgets the session; the next page shows `message`."""
+def end_signed_in(message: str | None) -> None:
+    """Sign out: the server forgets the session; the next page shows `message`, if any."""
     session.clear()
     session.regenerate()
-    flash(message)
+    if message:
+        flash(message)
 
 
 def end_sessions_of(account_id: int) -> None:

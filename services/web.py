@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from urllib.parse import urlsplit
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,11 +15,15 @@ from domain.formatting import euros, long_date, short_date
 from services.database import db
 from services.limiter import seconds_to_wait, wait_words
 
-# Only our own origin: no third-party request, no inline script or style.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
-)
+def content_security_policy(app: Flask) -> str:
+    """Only our own origin: no third-party request, no inline script or style. Forms may
+    also lead to FranceConnect, whose sign-in and logout pages they redirect to."""
+    issuer = urlsplit(app.config.get("FRANCECONNECT_ISSUER") or "")
+    form_action = "'self'" + (f" {issuer.scheme}://{issuer.netloc}" if issuer.netloc else "")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"form-action {form_action}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+    )
 
 
 @lru_cache(maxsize=64)
@@ -42,9 +47,11 @@ def register_web(app: Flask) -> None:
     def helpers() -> dict:
         return {"static_url": lambda filename: static_url(app, filename), "today": date.today()}
 
+    csp = content_security_policy(app)
+
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

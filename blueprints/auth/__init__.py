@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import (Blueprint, Response, current_app, flash, make_response, redirect,
-                   render_template, request, url_for)
+                   render_template, request, session, url_for)
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from blueprints.auth.forms import (ForgetNirForm, NirLiveForm, ProvisionalSignInForm,
@@ -10,7 +10,9 @@ from blueprints.auth.forms import (ForgetNirForm, NirLiveForm, ProvisionalSignIn
 from domain.journey import page_for
 from domain.nir import Nir, NirError, parse_nir
 from domain.provisional import ProvisionalIdError, parse_provisional_id
-from services.accounts import authenticate, step_of
+from blueprints.franceconnect import logout_at_provider
+from services.accounts import authenticate, link_franceconnect, step_of
+from services.franceconnect import enabled as franceconnect_enabled
 from services.limiter import limiter
 from services.sessions import end_signed_in, start_signed_in
 
@@ -80,8 +82,11 @@ def _remember(response: Response, nir: Nir | None) -> None:
 
 
 def _page(form: SignInForm, errors: list | None = None) -> str:
+    pending = session.get("fc_pending")
     return render_template("auth/sign_in.html", form=form, errors=errors or [],
-                           remembered=remembered_nir(), forget_form=ForgetNirForm())
+                           remembered=remembered_nir(), forget_form=ForgetNirForm(),
+                           fc_pending=pending if isinstance(pending, dict) else None,
+                           franceconnect=franceconnect_enabled())
 
 
 def _prefilled(form: SignInForm) -> SignInForm:
@@ -112,8 +117,16 @@ def sign_in() -> Response | tuple[str, int] | str:
 
 
 def _signed_in(account) -> Response:
-    """A new session for the account, and on to where its journey says it must be."""
+    """A new session for the account, and on to where its journey says it must be.
+
+    If the person came from FranceConnect without a linked account, this sign-in links it.
+    """
+    pending = session.get("fc_pending")
     start_signed_in(account.id)
+    if isinstance(pending, dict) and link_franceconnect(account, pending["sub"]):
+        session["fc_id_token"] = pending["id_token"]
+        flash("Votre compte FranceConnect est maintenant relié à votre compte Caf. "
+              "La prochaine fois, FranceConnect suffit pour vous connecter.")
     return redirect(url_for(page_for(step_of(account))), code=303)
 
 
@@ -166,5 +179,10 @@ def sign_out() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("auth/sign_out_failed.html", errors=form.summary(),
                                form=SignOutForm()), 400
+    id_token = session.get("fc_id_token")
+    if id_token and franceconnect_enabled():
+        # Ours ends now; FranceConnect's next, and it brings the person back to us.
+        end_signed_in(None)
+        return logout_at_provider(id_token)
     end_signed_in("Vous êtes déconnecté. À bientôt !")
     return redirect(url_for("auth.sign_in"), code=303)

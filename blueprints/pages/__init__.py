@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
+from services.franceconnect import enabled as franceconnect_enabled
+
 bp = Blueprint("pages", __name__)
 
 # Help pages linked from the sign-in page: address → (title, template).
@@ -26,7 +28,7 @@ def accessibility() -> str:
 
 @bp.get("/autre-mode-de-connexion")
 def other_ways() -> str:
-    return render_template("pages/other_ways.html")
+    return render_template("pages/other_ways.html", franceconnect=franceconnect_enabled())
 
 
 @bp.get("/aide/<slug>")
