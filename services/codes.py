@@ -31,7 +31,8 @@ def shown_destination(account: Account) -> str:
 
 
 # What each code is for, said in the message so that a person who asked nothing can tell.
-_WHY = {"contact": "de vérification", "reset": "pour un nouveau mot de passe"}
+_WHY = {"contact": "de vérification", "reset": "pour un nouveau mot de passe",
+        "change": "pour confirmer vos nouvelles coordonnées"}
 
 
 def _texts(code: str, channel: str, purpose: str) -> tuple[str, str | None]:
@@ -49,9 +50,11 @@ def _texts(code: str, channel: str, purpose: str) -> tuple[str, str | None]:
             "La Caf"), f"Votre code {why} Mon Compte Caf"
 
 
-def send_code(account: Account, purpose: str = "contact") -> None:
-    """Make a new code, kill the older ones, send it. Raises SendError if it cannot leave."""
-    channel, address = destination(account)
+def send_code(account: Account, purpose: str = "contact",
+              to: tuple[str, str] | None = None) -> None:
+    """Make a new code, kill the older ones, send it to the account's contact (or to `to`,
+    a (channel, address) being confirmed). Raises SendError if it cannot leave."""
+    channel, address = to or destination(account)
     code, salt = codes.new_code(), codes.new_salt()
     db.session.execute(
         db.update(VerificationCode).filter_by(account_id=account.id, dead=False).values(dead=True)

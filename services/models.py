@@ -42,6 +42,9 @@ class Account(db.Model):
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="account", cascade="all, delete-orphan", order_by="(Payment.paid_on.desc(), Payment.id)"
     )
+    letters: Mapped[list["Letter"]] = relationship(
+        cascade="all, delete-orphan", order_by="(Letter.sent_on.desc(), Letter.id)"
+    )
 
 
 class Payment(db.Model):
@@ -101,3 +104,31 @@ class OutboxMessage(db.Model):
     subject: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Letter(db.Model):
+    """A letter (courrier) or mail (courriel) the Caf sent, readable in Mon Compte."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "courrier" or "courriel"
+    sent_on: Mapped[date]
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str]  # paragraphs separated by blank lines
+    read_at: Mapped[datetime | None]
+
+
+class Attestation(db.Model):
+    """An attestation de paiement issued as PDF; its reference lets anyone check it."""
+
+    __tablename__ = "attestation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True, index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    total_cents: Mapped[int]

@@ -29,6 +29,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.token = token
         self.modified = False
         self.rotate = False
+        # True when this request came with a signed-in session that ran out of time.
+        self.timed_out = False
 
     def regenerate(self) -> None:
         """Give the session a new identifier (at sign-in), keeping its data."""
@@ -48,10 +50,12 @@ class DatabaseSessionInterface(SessionInterface):
         row = db.session.get(WebSession, _digest(token))
         idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
         if row is None or utcnow() - row.last_seen_at > idle:
+            fresh = ServerSession()
             if row is not None:
+                fresh.timed_out = row.account_id is not None
                 db.session.delete(row)
                 db.session.commit()
-            return ServerSession()
+            return fresh
         session = ServerSession(json.loads(row.data), token)
         if utcnow() - row.last_seen_at > _TOUCH_EVERY:
             row.last_seen_at = utcnow()

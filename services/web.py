@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, Response, render_template, request, url_for
+from flask import Flask, Response, flash, render_template, request, session, url_for
 from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from domain.formatting import euros, long_date, short_date
@@ -39,15 +40,24 @@ def static_url(app: Flask, filename: str) -> str:
 
 def register_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["csrf_token"] = generate_csrf  # for forms drawn without a FlaskForm
     app.jinja_env.filters["euros"] = euros
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["long_date"] = long_date
 
     @app.context_processor
     def helpers() -> dict:
-        return {"static_url": lambda filename: static_url(app, filename), "today": date.today()}
+        return {"static_url": lambda filename: static_url(app, filename), "today": date.today(),
+                "session_minutes": app.config["SESSION_IDLE_MINUTES"]}
 
     csp = content_security_policy(app)
+
+    @app.before_request
+    def say_the_session_ended() -> None:
+        if getattr(session, "timed_out", False):
+            flash(f"Pour votre sécurité, votre session s'est fermée après "
+                  f"{app.config['SESSION_IDLE_MINUTES']} minutes sans activité. "
+                  "Connectez-vous à nouveau.")
 
     @app.after_request
     def security_headers(response: Response) -> Response:

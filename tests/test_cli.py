@@ -127,7 +127,7 @@ def test_demo_data_puts_back_what_was_changed(app):
         db.session.commit()
     run(app, "demo-data")
     check_demo_accounts(app)
-    assert len(accounts(app)[KARIM_NIR]["payments"]) == 4
+    assert len(accounts(app)[KARIM_NIR]["payments"]) == 24  # 12 months, 2 benefits
 
 
 def test_demo_data_signs_out_the_old_demo_sessions(app, client):

@@ -20,7 +20,8 @@ UNKNOWN_NIR = "2 99 12 75 123 456"  # well formed, no account
 
 PUBLIC_PAGES = ["/", "/connexion", "/accessibilite", "/mot-de-passe-oublie",
                 "/identifiant-provisoire", "/autre-mode-de-connexion"]
-SIGNED_IN_PAGES = ["/mon-compte", "/mon-compte/allocations", "/mon-compte/bientot"]
+SIGNED_IN_PAGES = ["/mon-compte", "/mon-compte/allocations", "/mon-compte/releve.pdf",
+                   "/mon-compte/attestations", "/mon-compte/courriers", "/mon-compte/coordonnees"]
 
 
 def account(app, nir: str):
@@ -192,10 +193,13 @@ def test_karim_mon_compte_shows_his_newest_payment_amount(client):
 def test_karim_payments_page_lists_them_newest_first(client):
     sign_in(client, KARIM_NIR, KARIM_PASSWORD)
     p = page(client.get("/mon-compte/allocations"))
-    heads = [e.text for e in p.all("p", class_="payment-head")]
-    assert len(heads) == 4
-    assert heads[0].endswith("le 5 novembre 2026")
-    assert heads[-1].endswith("le 6 octobre 2026")
+    # One table per benefit, each with its 12 monthly payments, newest first.
+    captions = [e.text for e in p.all("caption")]
+    assert captions == ["Prime d'activité : 2\u202f906,74\u00a0€ en tout",
+                        "Allocations familiales : 1\u202f782,48\u00a0€ en tout"]
+    dates = [cell.text for cell in p.all("td") if cell.text.count("/") == 2]
+    assert len(dates) == 24
+    assert dates[0] == "05/11/2026" and dates[11] == "05/12/2025"
 
 
 def test_wrong_key_is_refused_with_its_message(client):
@@ -412,10 +416,15 @@ def test_every_post_route_refuses_a_missing_or_forged_token(app, forged):
     assert resetting.post("/mot-de-passe-oublie", data={
         "csrf_token": get_csrf(resetting, "/mot-de-passe-oublie"),
         "nir": KARIM_NIR}).status_code == 303
+    changing = app.test_client()  # Karim changing his contact details, a code sent
+    assert sign_in(changing, KARIM_NIR, KARIM_PASSWORD).status_code == 303
+    assert changing.post("/mon-compte/coordonnees", data={
+        "csrf_token": get_csrf(changing, "/mon-compte/coordonnees"),
+        "email": "karim.nouveau@example.org", "channel": "mail"}).status_code == 303
     from services.limiter import limiter
-    limiter.reset()  # the code just sent must not hide the CSRF check behind the 30 s wait
+    limiter.reset()  # the codes just sent must not hide the CSRF check behind the 30 s wait
     visitors = [("stranger", stranger, None), ("karim", karim, None),
-                ("resetting", resetting, None)]
+                ("resetting", resetting, None), ("changing", changing, None)]
     visitors += [(f"veronique at {step}", veronique, step)
                  for step in ("cgu", "password", "contact", "code")]
 

@@ -1,14 +1,24 @@
-"""«Mon Compte»: what a signed-in person came for."""
+"""«Mon Compte»: what a signed-in person came for (guide step 10)."""
 from __future__ import annotations
 
-from functools import wraps
+import secrets
+from datetime import date
+from functools import lru_cache, wraps
 from typing import Callable
 
-from flask import Blueprint, g, redirect, render_template, session, url_for
+from flask import (Blueprint, Response, abort, g, make_response, redirect, render_template,
+                   request, session, url_for)
 
-from blueprints.auth.forms import SignOutForm
+from blueprints.account.forms import PeriodForm
+from blueprints.forms import ActionForm
+from domain.formatting import MONTHS
 from domain.journey import is_done, page_for
+from domain.statements import (Period, by_benefit, in_period, latest_period, month_choices,
+                               months_period, parse_month)
 from services.accounts import get_account, step_of
+from services.database import db
+from services.documents import attestation_pdf, statement_pdf
+from services.models import Attestation, Letter, utcnow
 
 bp = Blueprint("account", __name__, url_prefix="/mon-compte")
 
@@ -30,23 +40,144 @@ def account_required(view: Callable) -> Callable:
     return wrapper
 
 
+def _render(template: str, **context) -> str:
+    return render_template(template, account=g.account, sign_out_form=ActionForm(), **context)
+
+
+def _month_label(value: tuple[int, int]) -> str:
+    return f"{MONTHS[value[1] - 1]} {value[0]}"
+
+
+@lru_cache(maxsize=1024)
+def _statement_size(account_id: int, period: Period, payments: int, today: date) -> int:
+    account = get_account(account_id)
+    return len(statement_pdf(account, in_period(account.payments, period), period, today))
+
+
+def size_words(size: int) -> str:
+    return f"PDF, {max(1, round(size / 1024))} Ko"
+
+
 @bp.get("")
 @account_required
 def home() -> str:
     account = g.account
-    last = account.payments[0] if account.payments else None
-    return render_template("account/home.html", account=account, last=last,
-                           sign_out_form=SignOutForm())
+    period = latest_period(account.payments, date.today())
+    size = _statement_size(account.id, period, len(account.payments), date.today())
+    unread = sum(1 for letter in account.letters if letter.read_at is None)
+    return _render("account/home.html", last=account.payments[0] if account.payments else None,
+                   statement_size=size_words(size), unread=unread)
+
+
+def _chosen_period(form: PeriodForm) -> Period | None:
+    """The period asked in ?du=…&au=…; the latest 12 months when nothing is asked."""
+    if not request.args:
+        return latest_period(g.account.payments, date.today())
+    first, last = parse_month(form.du.data or ""), parse_month(form.au.data or "")
+    if first is None or last is None:
+        return None
+    return months_period(first, last)
+
+
+def _period_form() -> PeriodForm:
+    form = PeriodForm(request.args)
+    choices = [(value, _month_label(month)) for value, month in
+               month_choices(g.account.payments, date.today())]
+    form.du.choices = form.au.choices = choices
+    return form
 
 
 @bp.get("/allocations")
 @account_required
-def payments() -> str:
-    return render_template("account/payments.html", account=g.account,
-                           sign_out_form=SignOutForm())
+def payments():
+    form = _period_form()
+    period = _chosen_period(form)
+    if period is None:
+        form.du.errors = ["Choisissez un mois dans la liste."]
+        return _render("account/payments.html", form=form, errors=form.summary(),
+                       groups=[], period=None), 400
+    form.du.data = f"{period.start.year:04d}-{period.start.month:02d}"
+    form.au.data = f"{period.end.year:04d}-{period.end.month:02d}"
+    chosen = in_period(g.account.payments, period)
+    return _render("account/payments.html", form=form, errors=[], period=period,
+                   groups=by_benefit(chosen), total=sum(p.amount_cents for p in chosen),
+                   third_party=any(p.paid_to_third_party for p in chosen))
 
 
-@bp.get("/bientot")
+def _pdf_response(data: bytes, filename: str) -> Response:
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.get("/releve.pdf")
 @account_required
-def coming() -> str:
-    return render_template("account/coming.html", account=g.account, sign_out_form=SignOutForm())
+def statement():
+    form = _period_form()
+    period = _chosen_period(form)
+    if period is None:
+        form.du.errors = ["Choisissez un mois dans la liste."]
+        return _render("account/payments.html", form=form, errors=form.summary(),
+                       groups=[], period=None), 400
+    payments = in_period(g.account.payments, period)
+    data = statement_pdf(g.account, payments, period, date.today())
+    return _pdf_response(data, f"releve-caf-{period.start:%Y-%m}-{period.end:%Y-%m}.pdf")
+
+
+@bp.get("/attestations")
+@account_required
+def attestations() -> str:
+    period = latest_period(g.account.payments, date.today())
+    issued = db.session.execute(
+        db.select(Attestation).filter_by(account_id=g.account.id)
+        .order_by(Attestation.id.desc()).limit(10)).scalars().all()
+    return _render("account/attestations.html", period=period, issued=issued,
+                   form=ActionForm())
+
+
+def _new_reference() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+    raw = "".join(secrets.choice(alphabet) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+@bp.post("/attestations")
+@account_required
+def new_attestation():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return _render("account/attestations.html", period=None, issued=[], form=ActionForm(),
+                       errors=form.summary()), 400
+    period = latest_period(g.account.payments, date.today())
+    payments = in_period(g.account.payments, period)
+    record = Attestation(reference=_new_reference(), account_id=g.account.id,
+                         period_start=period.start, period_end=period.end,
+                         total_cents=sum(p.amount_cents for p in payments))
+    db.session.add(record)
+    db.session.commit()
+    data = attestation_pdf(g.account, payments, period, record.reference, date.today(),
+                           url_for("pages.check_attestation", _external=True))
+    return _pdf_response(data, f"attestation-paiement-{record.reference}.pdf")
+
+
+@bp.get("/courriers")
+@account_required
+def letters() -> str:
+    return _render("account/letters.html", letters=g.account.letters)
+
+
+@bp.get("/courriers/<int:letter_id>")
+@account_required
+def letter(letter_id: int) -> str:
+    item = db.session.get(Letter, letter_id)
+    if item is None or item.account_id != g.account.id:
+        abort(404)
+    if item.read_at is None:
+        item.read_at = utcnow()
+        db.session.commit()
+    return _render("account/letter.html", letter=item,
+                   paragraphs=[p.strip() for p in item.body.split("\n\n") if p.strip()])
+
+
+from blueprints.account import contact  # noqa: E402,F401  (its routes join this blueprint)

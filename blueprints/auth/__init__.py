@@ -1,10 +1,13 @@
 """Signing in with the numéro de sécurité sociale, and signing out."""
 from __future__ import annotations
 
+import time
+
 from flask import (Blueprint, Response, current_app, flash, make_response, redirect,
                    render_template, request, session, url_for)
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from blueprints.forms import ActionForm
 from blueprints.auth.forms import (ForgetNirForm, NirLiveForm, ProvisionalSignInForm,
                                    SignInForm, SignOutForm)
 from domain.journey import page_for
@@ -186,3 +189,15 @@ def sign_out() -> Response | tuple[str, int]:
         return logout_at_provider(id_token)
     end_signed_in("Vous êtes déconnecté. À bientôt !")
     return redirect(url_for("auth.sign_in"), code=303)
+
+
+@bp.post("/session/prolonger")
+def stay_signed_in():
+    """«Rester connecté»: the session's clock starts again (htmx, or a plain form post)."""
+    form = ActionForm()
+    if not form.validate_on_submit() or "account_id" not in session:
+        return make_response("", 400) if request.htmx else redirect(url_for("auth.sign_in"), code=303)
+    session["seen"] = time.time()  # a change, so the session row is written and its clock reset
+    if request.htmx:
+        return make_response("", 204)
+    return redirect(url_for("account.home"), code=303)

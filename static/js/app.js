@@ -20,10 +20,45 @@
     input.insertAdjacentElement("afterend", button);
   }
 
+  // Signed-in pages: warn 2 minutes before the session ends, offer «Rester connecté»,
+  // and leave the page when it has ended, so personal data does not stay on screen.
+  function sessionClock(minutes) {
+    var warning = document.getElementById("session-warning");
+    if (!warning) { return; }
+    var form = warning.querySelector("form");
+    var timers = [];
+    function start() {
+      timers.forEach(clearTimeout);
+      timers = [
+        setTimeout(function () {
+          warning.hidden = false;
+          form.querySelector("button").focus();
+        }, (minutes - 2) * 60000),
+        setTimeout(function () { window.location.href = "/connexion"; }, minutes * 60000)
+      ];
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
+                           headers: { "HX-Request": "true" } })
+        .then(function (response) {
+          if (response.status === 204) { warning.hidden = true; start(); }
+          else { form.submit(); }
+        })
+        .catch(function () { form.submit(); });
+    });
+    start();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-eye]").forEach(addEye);
     // Browsers that ignore autofocus on a non-form element still land on the error summary.
     var summary = document.querySelector(".error-summary");
     if (summary && document.activeElement !== summary) { summary.focus(); }
+    var minutes = parseInt(document.body.getAttribute("data-session-minutes"), 10);
+    if (minutes > 2) { sessionClock(minutes); }
+    if (document.body.hasAttribute("data-sw") && "serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/sw.js");
+    }
   });
 })();
