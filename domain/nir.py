@@ -184,6 +184,12 @@ def parse_nir(raw: str) -> Nir:
             "Choisissez « J'ai un identifiant provisoire ». "
             "Sinon, appelez la Caf au 32 30.",
         )
+    if text[0] == "P" and text[1:].isdigit():
+        raise NirError(
+            "characters",
+            "Ce numéro ressemble à un identifiant provisoire. "
+            "Choisissez « J'ai un identifiant provisoire ».",
+        )
     for index, char in enumerate(text):
         if not _is_allowed(text, index):
             raise NirError("characters", _characters_message(char))

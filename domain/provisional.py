@@ -63,7 +63,8 @@ def parse_provisional_id(raw: str) -> ProvisionalId:
             "Après la lettre P, il faut seulement des chiffres. Vérifiez sur votre courrier.")
     if len(digits) != 8:
         raise ProvisionalIdError(
-            f"Après la lettre P, il y a {len(digits)} chiffres. Il en faut 8. {_WHERE}")
+            f"Après la lettre P, il y a {len(digits)} chiffre{'s' if len(digits) > 1 else ''}. "
+            f"Il en faut 8. {_WHERE}")
     if check_digit(digits[:7]) != int(digits[7]):
         raise ProvisionalIdError(
             "Un chiffre de l'identifiant n'est pas bon. Vérifiez sur votre courrier.")

@@ -9,8 +9,10 @@ from typing import Callable
 from flask import Response, current_app, g
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+SIGN_IN_IDENTIFIER_SCOPE = "sign-in-identifier"
 
 
 def seconds_to_wait() -> int:
@@ -45,3 +47,10 @@ def wait_words(seconds: int) -> str:
         return f"{seconds} seconde" + ("s" if seconds > 1 else "")
     minutes = -(-seconds // 60)
     return f"{minutes} minute" + ("s" if minutes > 1 else "")
+
+
+def forgive_sign_in_failures(identifier: str) -> None:
+    """After a password reset, the failures counted against this identifier («nir:…» or
+    «pid:…») no longer block its owner, who now knows the password."""
+    for item in parse_many(current_app.config["LOGIN_LIMIT_PER_NIR"]):
+        limiter.limiter.clear(item, identifier, SIGN_IN_IDENTIFIER_SCOPE)

@@ -5,17 +5,21 @@ pages say the same thing, with a made-up but stable hidden destination, and no c
 """
 from __future__ import annotations
 
+import calendar
 import hashlib
 import hmac
+from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from domain.accounts import reset_possible
+from domain import codes
 from domain.codes import CODE_TTL
 from domain.contact import hide_email, hide_phone
 from services.accounts import find_account, get_account
 from services.codes import destination
+from services.limiter import limiter
 from services.models import Account
 
 _DECOY_DOMAINS = ("gmail.com", "orange.fr", "hotmail.fr", "yahoo.fr", "free.fr", "laposte.net")
@@ -25,8 +29,15 @@ def _key(purpose: bytes) -> bytes:
     return hashlib.sha256(purpose + current_app.config["SECRET_KEY"].encode()).digest()
 
 
+def _find(identifier: str) -> Account | None:
+    """A NIR, or a provisional identifier (they start with P)."""
+    if identifier.startswith("P"):
+        return find_account(provisional_id=identifier)
+    return find_account(nir=identifier)
+
+
 def resettable_account(nir: str) -> Account | None:
-    account = find_account(nir=nir)
+    account = _find(nir)
     if account and reset_possible(account.journey_state, account.contact_verified_at is not None):
         return account
     return None
@@ -70,3 +81,36 @@ def account_for_token(token: str) -> Account | None:
     if account is None or not hmac.compare_digest(str(data.get("f")), _fingerprint(account)):
         return None
     return account
+
+
+# The decoy's state (when it was "sent", how many wrong tries) lives in the limiter's
+# storage, shared by every browser and server, like a real code's state in the database:
+# otherwise two browsers could tell a decoy from a real code.
+def _decoy_keys(identifier: str) -> tuple[str, str]:
+    tag = hmac.new(_key(b"reset-decoy-state:"), identifier.encode(), hashlib.sha256).hexdigest()
+    return f"reset-decoy:{tag}:sent", f"reset-decoy:{tag}:tries"
+
+
+def decoy_sent(identifier: str, now: datetime) -> None:
+    sent, tries = _decoy_keys(identifier)
+    storage = limiter.storage
+    storage.clear(sent)
+    storage.clear(tries)
+    storage.incr(sent, expiry=3600, amount=calendar.timegm(now.timetuple()))
+
+
+def decoy_check(identifier: str, typed: str, now: datetime) -> tuple[codes.Outcome, int]:
+    """No code exists: judge the typed code as a real one would be judged, never OK."""
+    sent_key, tries_key = _decoy_keys(identifier)
+    storage = limiter.storage
+    tries = storage.get(tries_key)
+    cleaned = codes.clean(typed)
+    if len(cleaned) != codes.CODE_DIGITS or not (cleaned.isascii() and cleaned.isdigit()):
+        return codes.Outcome.MALFORMED, tries
+    if tries >= codes.MAX_WRONG:
+        return codes.Outcome.DEAD, tries
+    sent = storage.get(sent_key)
+    if not sent or calendar.timegm(now.timetuple()) - sent > codes.CODE_TTL.total_seconds():
+        return codes.Outcome.EXPIRED, tries
+    tries = storage.incr(tries_key, expiry=3600)
+    return (codes.Outcome.DEAD if tries >= codes.MAX_WRONG else codes.Outcome.WRONG), tries

@@ -85,10 +85,6 @@ def test_the_nia_page_says_what_it_is_why_and_what_to_do(client):
     assert_falc_paragraphs(response)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "templates/password_reset/start.html shows the NIA message (same parsing as sign-in) "
-    "but not the «Que faire avec un NIA ?» link that templates/auth/sign_in.html adds "
-    "when form.nir.error_code == 'nia'"))
 def test_a_nia_on_the_forgotten_password_page_links_to_its_help_page_too(client):
     response = client.post("/mot-de-passe-oublie", data={
         "csrf_token": get_csrf(client, "/mot-de-passe-oublie"), "nir": "7 84 05 75 108 123"})

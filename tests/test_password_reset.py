@@ -280,9 +280,6 @@ def test_every_page_and_message_of_the_reset_is_short_falc_sentences(app, client
         assert len(sentence.split()) <= 15
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "templates/password_reset/expired.html: «Le lien pour créer un nouveau mot de passe marche "
-    "10 minutes et une seule fois.» has 16 words (falc.md: never more than 15)"))
 def test_the_dead_link_page_is_short_falc_sentences(client):
     response = client.get(CHOOSE_PREFIX + "x")
     assert response.status_code == 400
@@ -838,10 +835,6 @@ def test_known_and_unknown_numbers_take_about_the_same_time(app):
     assert abs(known - unknown) < 0.2, timings
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Enumeration after 10 minutes: a real code expires («Ce code a plus de 10 minutes»), "
-    "the decoy of an unknown number never does («Ce code n'est pas le bon»). "
-    "blueprints/password_reset/__init__.py _decoy_check has no time."))
 def test_ten_minutes_later_a_known_and_an_unknown_number_say_the_same(app, monkeypatch):
     import services.codes
 
@@ -860,11 +853,6 @@ def test_ten_minutes_later_a_known_and_an_unknown_number_say_the_same(app, monke
     assert answer_later(UNKNOWN_NIR) == answer_later(KARIM_NIR)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Enumeration with two browsers: a real code's wrong tries live on the newest code (shared "
-    "by every session), a decoy's in the session (blueprints/password_reset _decoy_check, "
-    "session['reset']['wrong']); after a new code asked from another browser, the first "
-    "browser's next wrong code says «4 essais» for Karim and «3 essais» for an unknown number"))
 def test_a_new_code_from_another_browser_counts_tries_the_same_for_both(app):
     def probe(nir: str) -> list[str]:
         first, second = app.test_client(), app.test_client()
@@ -879,10 +867,6 @@ def test_a_new_code_from_another_browser_counts_tries_the_same_for_both(app):
     assert probe(UNKNOWN_NIR) == probe(KARIM_NIR)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The per-address limit of «Recevoir un code» (RESET_LIMIT_PER_ADDRESS) falls to the "
-    "generic errors/429.html: «Il y a eu 2 essais de connexion sans succès avec ce numéro», "
-    "«la connexion est bloquée», and a link back to «Mot de passe oublié ?», the blocked page"))
 def test_the_per_address_limit_of_code_requests_says_what_happened(app, client):
     app.config["RESET_LIMIT_PER_ADDRESS"] = "2 per hour"
     for nir in (UNKNOWN_NIR, "2 91 12 13 055 010"):
@@ -895,11 +879,6 @@ def test_the_per_address_limit_of_code_requests_says_what_happened(app, client):
     assert "Allez sur la page Mot de passe oublié" not in text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A reset does not lift the per-number sign-in lock: after 5 wrong passwords the 429 page "
-    "sends Karim to «Mot de passe oublié ?»; he makes a new password, signs in with it and "
-    "gets 429 «Attendez 15 minutes» again (blueprints/password_reset choose() never clears "
-    "the 'sign-in-identifier' limit of 'nir:<his number>')"))
 def test_a_reset_lifts_the_lock_of_too_many_wrong_passwords(app, client):
     for _ in range(5):
         assert sign_in(client, KARIM_NIR, "PasLeBon123").status_code == 401

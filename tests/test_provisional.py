@@ -103,9 +103,6 @@ def test_where_it_is_written_is_said_when_the_letter_or_length_is_wrong():
         assert "Il est écrit en haut des courriers de la Caf." in caught.value.message, typed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "domain/provisional.py: f'Après la lettre P, il y a {len(digits)} chiffres.' says "
-    "«il y a 1 chiffres» for «P 1»; the singular is missing"))
 def test_one_digit_is_said_in_the_singular():
     from domain.provisional import ProvisionalIdError, parse_provisional_id
 
@@ -282,10 +279,6 @@ def test_the_per_address_limit_is_shared_with_the_nir_form(app, client, order):
         assert "depuis ce lieu" in page(blocked).text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Dead end: «Mot de passe oublié ?» on /identifiant-provisoire leads to a form that only "
-    "takes a NIR (blueprints/password_reset ResetStartForm uses nir_check); a person with a "
-    "provisional identifier and a confirmed contact cannot reset a forgotten password"))
 def test_a_person_with_a_provisional_identifier_can_reset_a_forgotten_password(app, client):
     from datetime import datetime
 

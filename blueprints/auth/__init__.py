@@ -14,9 +14,10 @@ from domain.journey import page_for
 from domain.nir import Nir, NirError, parse_nir
 from domain.provisional import ProvisionalIdError, parse_provisional_id
 from blueprints.franceconnect import logout_at_provider
+from blueprints.password_reset.forms import ResetStartForm
 from services.accounts import authenticate, link_franceconnect, step_of
 from services.franceconnect import enabled as franceconnect_enabled
-from services.limiter import limiter
+from services.limiter import SIGN_IN_IDENTIFIER_SCOPE, limiter
 from services.sessions import end_signed_in, start_signed_in
 
 bp = Blueprint("auth", __name__)
@@ -45,7 +46,7 @@ def _failed(response: Response) -> bool:
 # one account) and per address (a public office where social workers help many people
 # shares one address).
 per_identifier = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_NIR"], scope="sign-in-identifier",
+    lambda: current_app.config["LOGIN_LIMIT_PER_NIR"], scope=SIGN_IN_IDENTIFIER_SCOPE,
     methods=["POST"], key_func=lambda: _typed_identifier() or "",
     exempt_when=lambda: _typed_identifier() is None, deduct_when=_failed,
     error_message="per-nir",
@@ -155,7 +156,7 @@ def check_nir() -> Response:
     """Live feedback on the number while the person types (htmx); never the input itself."""
     if not request.htmx:
         return redirect(url_for("auth.sign_in"), code=303)
-    form = NirLiveForm()
+    form = ResetStartForm() if request.form.get("accept") == "provisional" else NirLiveForm()
     form.validate()
     status = 400 if form.csrf_failed() else 200
     response = make_response(

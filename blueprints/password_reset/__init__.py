@@ -16,14 +16,14 @@ from blueprints.forms import ActionForm
 from blueprints.new_password import NewPasswordForm, person_of
 from blueprints.password_reset.forms import ResetStartForm
 from domain import codes
-from domain.nir import NirError, parse_nir
 from services.accounts import hash_password
 from services.codes import check_code, latest_code, send_code
 from services.database import db
-from services.limiter import code_sending_limit, limiter
+from services.limiter import code_sending_limit, forgive_sign_in_failures, limiter, wait_words
 from services.messages import SendError
-from services.password_reset import (account_for_token, make_token, resettable_account,
-                                     shown_destination)
+from services.models import utcnow
+from services.password_reset import (account_for_token, decoy_check, decoy_sent, make_token,
+                                     resettable_account, shown_destination)
 from services.sessions import end_sessions_of
 
 bp = Blueprint("password_reset", __name__, url_prefix="/mot-de-passe-oublie")
@@ -33,7 +33,7 @@ SEND_FAILED = ("Nous n'avons pas pu envoyer le code. "
 
 
 def _reset() -> dict | None:
-    """The reset under way in this session: the number typed, and wrong tries for a decoy."""
+    """The reset under way in this session: the identifier typed (NIR or provisional)."""
     state = session.get("reset")
     return state if isinstance(state, dict) and "nir" in state else None
 
@@ -43,6 +43,8 @@ def _send(nir: str) -> None:
     account = resettable_account(nir)
     if account is not None:
         send_code(account, purpose="reset")
+    else:
+        decoy_sent(nir, utcnow())
     g.code_sent = True  # a decoy counts against the limit exactly as a real sending does
 
 
@@ -73,10 +75,8 @@ def _limit_breached(wait: str) -> Response:
 def _limit_key() -> str:
     """Per number: the one typed on the first page, or the one of the reset under way."""
     if request.endpoint == "password_reset.start":
-        try:
-            return "reset:" + parse_nir(request.form.get("nir", "")).value
-        except NirError:
-            return "reset:"
+        form = ResetStartForm()
+        return "reset:" + (form.nir.identifier if form.validate() else "")
     state = _reset()
     return "reset:" + (state["nir"] if state else "")
 
@@ -88,8 +88,18 @@ code_sending = code_sending_limit(
 )
 
 
+def _too_many_from_here(limit) -> Response:
+    """Many code requests from one address: say so on the same page, with the wait."""
+    wait = wait_words(max(1, int(limit.window.reset_time - time.time()) + 1))
+    message = (f"Il y a eu beaucoup de demandes de code depuis ce lieu. "
+               f"Attendez {wait}. Ensuite, vous pourrez demander un code.")
+    return make_response(render_template("password_reset/start.html", form=ResetStartForm(),
+                                         errors=[(None, message)]), 429)
+
+
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"],
+               on_breach=_too_many_from_here)
 @code_sending
 def start():
     form = ResetStartForm()
@@ -99,9 +109,9 @@ def start():
         return render_template("password_reset/start.html", form=form,
                                errors=form.summary()), 400
     started = time.monotonic()
-    session["reset"] = {"nir": form.nir.nir.value, "wrong": 0}
+    session["reset"] = {"nir": form.nir.identifier}
     try:
-        _send(form.nir.nir.value)
+        _send(form.nir.identifier)
     except SendError:
         return render_template("password_reset/start.html", form=form,
                                errors=[(None, SEND_FAILED)]), 503
@@ -125,26 +135,12 @@ def code():
         record = latest_code(account, "reset")
         wrong = record.wrong_tries if record else 0
     else:
-        outcome, wrong = _decoy_check(state, form.code.data or "")
+        outcome, wrong = decoy_check(state["nir"], form.code.data or "", utcnow())
     if outcome is codes.Outcome.OK:
         session.pop("reset", None)
         return redirect(url_for(".choose", token=make_token(account)), code=303)
     form.code.errors = [code_entry.message_for(outcome, wrong)]
     return _code_page(form, form.summary(), 400)
-
-
-def _decoy_check(state: dict, typed: str) -> tuple[codes.Outcome, int]:
-    """No code exists: every well-formed code is wrong, and the 5-try rule still holds."""
-    cleaned = codes.clean(typed)
-    if len(cleaned) != codes.CODE_DIGITS or not (cleaned.isascii() and cleaned.isdigit()):
-        return codes.Outcome.MALFORMED, state["wrong"]
-    if state["wrong"] >= codes.MAX_WRONG:
-        return codes.Outcome.DEAD, state["wrong"]
-    state["wrong"] += 1
-    session["reset"] = state
-    if state["wrong"] >= codes.MAX_WRONG:
-        return codes.Outcome.DEAD, state["wrong"]
-    return codes.Outcome.WRONG, state["wrong"]
 
 
 @bp.post("/code/saisie")
@@ -167,8 +163,6 @@ def new_code():
         _send(state["nir"])
     except SendError:
         return _code_page(CodeForm(formdata=None), [(None, SEND_FAILED)], 503)
-    state["wrong"] = 0
-    session["reset"] = state
     flash("Nous vous avons envoyé un nouveau code. L'ancien code ne marche plus.")
     return redirect(url_for(".code"), code=303)
 
@@ -191,6 +185,8 @@ def choose(token: str):
             account.password_is_legacy = False
             db.session.commit()
             end_sessions_of(account.id)  # any device still signed in is signed out
+            forgive_sign_in_failures(f"nir:{account.nir}" if account.nir
+                                     else f"pid:{account.provisional_id}")
             session.clear()
             flash("Votre nouveau mot de passe est enregistré. Connectez-vous avec lui.")
             return redirect(url_for("auth.sign_in"), code=303)
