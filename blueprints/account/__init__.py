@@ -104,10 +104,11 @@ def payments():
                    third_party=any(p.paid_to_third_party for p in chosen))
 
 
-def _pdf_response(data: bytes, filename: str) -> Response:
+def _pdf_response(data: bytes, filename: str, disposition: str = "inline") -> Response:
+    """A PDF; «attachment» for a document made to be handed to someone else."""
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
 
 
@@ -158,7 +159,7 @@ def new_attestation():
     db.session.commit()
     data = attestation_pdf(g.account, payments, period, record.reference, date.today(),
                            url_for("pages.check_attestation", _external=True))
-    return _pdf_response(data, f"attestation-paiement-{record.reference}.pdf")
+    return _pdf_response(data, f"attestation-paiement-{record.reference}.pdf", "attachment")
 
 
 @bp.get("/courriers")
