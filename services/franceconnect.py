@@ -9,9 +9,13 @@ from __future__ import annotations
 import secrets
 
 from authlib.integrations.flask_client import OAuth
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from joserfc.jws import JWSRegistry
 from flask import Flask, current_app
 
 SCOPES = "openid given_name family_name birthdate gender birthplace birthcountry"
+ALGORITHMS = ["RS256", "ES256"]
 
 oauth = OAuth()
 
@@ -28,8 +32,6 @@ def init_franceconnect(app: Flask) -> None:
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
         client_kwargs={"scope": SCOPES, "timeout": 10,
                        "token_endpoint_auth_method": app.config["FRANCECONNECT_AUTH_METHOD"]},
-        # The ID token must be signed by the provider's key (RS256 or ES256, never "none").
-        id_token_signing_alg_values_supported=["RS256", "ES256"],
     )
 
 
@@ -38,7 +40,34 @@ def enabled() -> bool:
 
 
 def client():
-    return oauth.create_client("franceconnect")
+    """The FranceConnect client, its provider metadata loaded, signatures limited to
+    RS256 and ES256 whatever the provider announces (never "none" nor a shared secret)."""
+    fc = oauth.create_client("franceconnect")
+    metadata = fc.load_server_metadata()
+    announced = metadata.get("id_token_signing_alg_values_supported") or ALGORITHMS
+    metadata["id_token_signing_alg_values_supported"] = [
+        alg for alg in announced if alg in ALGORITHMS] or ALGORITHMS
+    return fc
+
+
+def fetch_userinfo(token: dict) -> dict:
+    """The userinfo, as JSON or, as FranceConnect v2 sends it, a JWT signed by the provider
+    (checked against its keys and issuer, and addressed to us)."""
+    fc = client()
+    metadata = fc.load_server_metadata()
+    response = fc.get(metadata["userinfo_endpoint"], token=token)
+    response.raise_for_status()
+    if not response.headers.get("Content-Type", "").startswith("application/jwt"):
+        return dict(response.json())
+    keys = KeySet.import_key_set(fc.fetch_jwk_set())
+    claims = jwt.decode(response.text.strip(), keys,
+                        registry=JWSRegistry(algorithms=ALGORITHMS)).claims
+    if claims.get("iss", metadata.get("issuer")) != metadata.get("issuer"):
+        raise ValueError("userinfo from another issuer")
+    audience = claims.get("aud", fc.client_id)
+    if fc.client_id not in (audience if isinstance(audience, list) else [audience]):
+        raise ValueError("userinfo for another client")
+    return dict(claims)
 
 
 def new_nonce() -> str:

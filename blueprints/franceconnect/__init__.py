@@ -13,12 +13,13 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
+from joserfc.errors import JoseError
 
 from blueprints.forms import ActionForm
 from domain.journey import page_for
 from services.accounts import find_account, get_account, step_of
 from services.database import db
-from services.franceconnect import client, enabled, new_nonce
+from services.franceconnect import client, enabled, fetch_userinfo, new_nonce
 from services.sessions import start_signed_in
 
 bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
@@ -74,12 +75,12 @@ def callback():
     try:
         token = client().authorize_access_token()
         identity = token.get("userinfo")
-        userinfo = client().userinfo(token=token)
+        userinfo = fetch_userinfo(token)
     except MismatchingStateError:
         return _problem("state", 400)
     except OAuthError as error:
         return _problem("state" if "state" in (error.description or "") else "failed", 400)
-    except (requests.RequestException, AuthlibBaseError, ValueError, KeyError):
+    except (requests.RequestException, AuthlibBaseError, JoseError, ValueError, KeyError):
         return _problem("failed", 400)
     # The userinfo must speak of the person the signed ID token names.
     if not identity or userinfo.get("sub") != identity.get("sub"):

@@ -50,6 +50,22 @@
     start();
   }
 
+  // Once a form is sent, a live check still waiting must not race it: the page the person
+  // asked for would be interrupted by the answer. Cancel them until the next page shows.
+  var sending = false;
+  document.addEventListener("submit", function () {
+    sending = true;
+    if (window.htmx) {
+      document.querySelectorAll(".htmx-request").forEach(function (el) {
+        window.htmx.trigger(el, "htmx:abort");
+      });
+    }
+  }, true);
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (sending) { event.preventDefault(); }
+  });
+  window.addEventListener("pageshow", function () { sending = false; });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[data-eye]").forEach(addEye);
     // Browsers that ignore autofocus on a non-form element still land on the error summary.
