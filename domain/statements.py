@@ -81,7 +81,7 @@ def month_choices(payments: Sequence[PaymentLike], today: date) -> list[tuple[st
 def parse_month(text: str) -> tuple[int, int] | None:
     """«2026-11» → (2026, 11); anything else → None."""
     parts = text.split("-") if isinstance(text, str) and len(text) == 7 else []
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
         return None
     year, month = int(parts[0]), int(parts[1])
     return (year, month) if 1 <= month <= 12 and 2000 <= year <= 2100 else None

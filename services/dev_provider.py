@@ -9,9 +9,23 @@ from __future__ import annotations
 import os
 
 import uvicorn
-from oidc_provider_mock import User, app
+from oidc_provider_mock import User, _app, _storage, app
 
 PORT = 9400
+FRANCECONNECT_SCOPES = ("given_name", "family_name", "birthdate", "gender", "birthplace",
+                        "birthcountry")
+
+
+def _know_franceconnect_scopes() -> None:
+    """FranceConnect asks one scope per claim; the stand-in only knows OpenID's grouped
+    scopes (profile, email…). Teach it FranceConnect's, so that names come back."""
+    supported = _storage.Client.SCOPES_SUPPORTED
+    _storage.Client.SCOPES_SUPPORTED = tuple(dict.fromkeys([*supported, *FRANCECONNECT_SCOPES]))
+    for scope in FRANCECONNECT_SCOPES:
+        _app._SCOPES_TO_CLAIMS[scope] = [scope]
+
+
+_know_franceconnect_scopes()
 USERS = [
     User(sub="fc-karim-b", claims={
         "given_name": "Karim", "family_name": "B.", "birthdate": "1975-01-23", "gender": "male",

@@ -9,22 +9,24 @@ from __future__ import annotations
 import secrets
 
 from authlib.integrations.flask_client import OAuth
+from flask import Flask, current_app
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
-from flask import Flask, current_app
 
 SCOPES = "openid given_name family_name birthdate gender birthplace birthcountry"
 ALGORITHMS = ["RS256", "ES256"]
-
-oauth = OAuth()
+# What FranceConnect may answer in `acr` for the level we ask (eIDAS low).
+ACCEPTED_ACR = {"eidas1", "eidas2", "eidas3"}
 
 
 def init_franceconnect(app: Flask) -> None:
+    """One OAuth registry per app, so that each app talks to its own provider."""
     issuer = app.config["FRANCECONNECT_ISSUER"].rstrip("/")
     if not issuer:
         return
-    oauth.init_app(app)
+    oauth = OAuth(app)
+    app.extensions["franceconnect"] = oauth
     oauth.register(
         "franceconnect",
         client_id=app.config["FRANCECONNECT_CLIENT_ID"],
@@ -39,10 +41,15 @@ def enabled() -> bool:
     return bool(current_app.config["FRANCECONNECT_ISSUER"])
 
 
+def bare_client():
+    """The client without its metadata: enough to check a state kept in our own session."""
+    return current_app.extensions["franceconnect"].create_client("franceconnect")
+
+
 def client():
     """The FranceConnect client, its provider metadata loaded, signatures limited to
     RS256 and ES256 whatever the provider announces (never "none" nor a shared secret)."""
-    fc = oauth.create_client("franceconnect")
+    fc = bare_client()
     metadata = fc.load_server_metadata()
     announced = metadata.get("id_token_signing_alg_values_supported") or ALGORITHMS
     metadata["id_token_signing_alg_values_supported"] = [

@@ -31,6 +31,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.rotate = False
         # True when this request came with a signed-in session that ran out of time.
         self.timed_out = False
+        # Seconds this session still has before it times out, for the page's clock.
+        self.seconds_left: int | None = None
 
     def regenerate(self) -> None:
         """Give the session a new identifier (at sign-in), keeping its data."""
@@ -60,6 +62,7 @@ class DatabaseSessionInterface(SessionInterface):
         if utcnow() - row.last_seen_at > _TOUCH_EVERY:
             row.last_seen_at = utcnow()
             db.session.commit()
+        session.seconds_left = int((idle - (utcnow() - row.last_seen_at)).total_seconds())
         return session
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:

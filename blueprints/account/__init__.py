@@ -71,7 +71,7 @@ def home() -> str:
 
 def _chosen_period(form: PeriodForm) -> Period | None:
     """The period asked in ?du=…&au=…; the latest 12 months when nothing is asked."""
-    if not request.args:
+    if "du" not in request.args and "au" not in request.args:
         return latest_period(g.account.payments, date.today())
     first, last = parse_month(form.du.data or ""), parse_month(form.au.data or "")
     if first is None or last is None:

@@ -196,8 +196,13 @@ def sign_out() -> Response | tuple[str, int]:
 def stay_signed_in():
     """«Rester connecté»: the session's clock starts again (htmx, or a plain form post)."""
     form = ActionForm()
-    if not form.validate_on_submit() or "account_id" not in session:
+    if "account_id" not in session:
         return make_response("", 400) if request.htmx else redirect(url_for("auth.sign_in"), code=303)
+    if not form.validate_on_submit():
+        if request.htmx:
+            return make_response("", 400)
+        return render_template("errors/expired_form.html", errors=form.summary(),
+                               back=url_for("account.home")), 400
     session["seen"] = time.time()  # a change, so the session row is written and its clock reset
     if request.htmx:
         return make_response("", 204)

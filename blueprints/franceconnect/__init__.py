@@ -19,7 +19,8 @@ from blueprints.forms import ActionForm
 from domain.journey import page_for
 from services.accounts import find_account, get_account, step_of
 from services.database import db
-from services.franceconnect import client, enabled, fetch_userinfo, new_nonce
+from services.franceconnect import (ACCEPTED_ACR, bare_client, client, enabled, fetch_userinfo,
+                                   new_nonce)
 from services.sessions import start_signed_in
 
 bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
@@ -82,8 +83,10 @@ def callback():
         return _problem("state" if "state" in (error.description or "") else "failed", 400)
     except (requests.RequestException, AuthlibBaseError, JoseError, ValueError, KeyError):
         return _problem("failed", 400)
-    # The userinfo must speak of the person the signed ID token names.
+    # The userinfo must speak of the person the signed ID token names, at the level asked.
     if not identity or userinfo.get("sub") != identity.get("sub"):
+        return _problem("failed", 400)
+    if "acr" in identity and identity["acr"] not in ACCEPTED_ACR:
         return _problem("failed", 400)
     person = {"sub": identity["sub"], "id_token": token["id_token"],
               "given_name": userinfo.get("given_name", ""),
@@ -124,8 +127,15 @@ def unlink():
 
 
 def logout_at_provider(id_token: str) -> Response:
-    """Send the person to FranceConnect's logout; it comes back to `logged_out`."""
-    return client().logout_redirect(
+    """Send the person to FranceConnect's logout; it comes back to `logged_out`.
+    Our session has already ended: if FranceConnect cannot be reached, say so."""
+    try:
+        fc = client()
+    except (requests.RequestException, AuthlibBaseError, ValueError):
+        flash("Vous êtes déconnecté de Mon Compte. FranceConnect ne répond pas : "
+              "fermez votre navigateur pour finir.")
+        return redirect(url_for("auth.sign_in"), code=303)
+    return fc.logout_redirect(
         post_logout_redirect_uri=_absolute("FRANCECONNECT_POST_LOGOUT_REDIRECT_URI",
                                            "franceconnect.logged_out"),
         id_token_hint=id_token, state=secrets.token_urlsafe(32),
@@ -135,7 +145,7 @@ def logout_at_provider(id_token: str) -> Response:
 @bp.get("/deconnexion-terminee")
 def logged_out():
     try:
-        client().validate_logout_response()
+        bare_client().validate_logout_response()
     except OAuthError:
         return _problem("state", 400)
     flash("Vous êtes déconnecté de Mon Compte et de FranceConnect. À bientôt !")

@@ -22,10 +22,11 @@
 
   // Signed-in pages: warn 2 minutes before the session ends, offer «Rester connecté»,
   // and leave the page when it has ended, so personal data does not stay on screen.
-  function sessionClock(minutes) {
+  function sessionClock(seconds) {
     var warning = document.getElementById("session-warning");
     if (!warning) { return; }
     var form = warning.querySelector("form");
+    var full = parseInt(warning.getAttribute("data-full-seconds"), 10) || seconds;
     var timers = [];
     function start() {
       timers.forEach(clearTimeout);
@@ -33,8 +34,8 @@
         setTimeout(function () {
           warning.hidden = false;
           form.querySelector("button").focus();
-        }, (minutes - 2) * 60000),
-        setTimeout(function () { window.location.href = "/connexion"; }, minutes * 60000)
+        }, Math.max(0, seconds - 120) * 1000),
+        setTimeout(function () { window.location.href = "/connexion"; }, seconds * 1000)
       ];
     }
     form.addEventListener("submit", function (event) {
@@ -42,7 +43,7 @@
       fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
                            headers: { "HX-Request": "true" } })
         .then(function (response) {
-          if (response.status === 204) { warning.hidden = true; start(); }
+          if (response.status === 204) { warning.hidden = true; seconds = full; start(); }
           else { form.submit(); }
         })
         .catch(function () { form.submit(); });
@@ -71,8 +72,8 @@
     // Browsers that ignore autofocus on a non-form element still land on the error summary.
     var summary = document.querySelector(".error-summary");
     if (summary && document.activeElement !== summary) { summary.focus(); }
-    var minutes = parseInt(document.body.getAttribute("data-session-minutes"), 10);
-    if (minutes > 2) { sessionClock(minutes); }
+    var seconds = parseInt(document.body.getAttribute("data-session-seconds"), 10);
+    if (seconds > 0) { sessionClock(seconds); }
     if (document.body.hasAttribute("data-sw") && "serviceWorker" in navigator) {
       navigator.serviceWorker.register("/sw.js");
     }
