@@ -87,15 +87,19 @@ def _period_form() -> PeriodForm:
     return form
 
 
+def _bad_period(form: PeriodForm) -> tuple[str, int]:
+    form.du.errors = ["Choisissez un mois dans la liste."]
+    return _render("account/payments.html", form=form, errors=form.summary(),
+                   groups=[], period=None), 400
+
+
 @bp.get("/allocations")
 @account_required
 def payments():
     form = _period_form()
     period = _chosen_period(form)
     if period is None:
-        form.du.errors = ["Choisissez un mois dans la liste."]
-        return _render("account/payments.html", form=form, errors=form.summary(),
-                       groups=[], period=None), 400
+        return _bad_period(form)
     form.du.data = f"{period.start.year:04d}-{period.start.month:02d}"
     form.au.data = f"{period.end.year:04d}-{period.end.month:02d}"
     chosen = in_period(g.account.payments, period)
@@ -118,9 +122,7 @@ def statement():
     form = _period_form()
     period = _chosen_period(form)
     if period is None:
-        form.du.errors = ["Choisissez un mois dans la liste."]
-        return _render("account/payments.html", form=form, errors=form.summary(),
-                       groups=[], period=None), 400
+        return _bad_period(form)
     payments = in_period(g.account.payments, period)
     data = statement_pdf(g.account, payments, period, date.today())
     return _pdf_response(data, f"releve-caf-{period.start:%Y-%m}-{period.end:%Y-%m}.pdf")

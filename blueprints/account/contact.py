@@ -72,10 +72,7 @@ def contact():
     account = g.account
     form = ContactForm()
     if request.method == "GET":
-        form.mobile.data = show_phone(account.mobile_phone) if account.mobile_phone else ""
-        form.other_phone.data = show_phone(account.other_phone) if account.other_phone else ""
-        form.email.data = account.email or ""
-        form.channel.data = account.code_channel or "sms"
+        form.fill_from(account)
         return _page(form, [])
     if not form.validate_on_submit():
         return _page(form, form.summary(), 400)

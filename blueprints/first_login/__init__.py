@@ -17,7 +17,6 @@ from blueprints.first_login.forms import CguForm, ContactForm
 from blueprints.forms import ActionForm
 from blueprints.new_password import NewPasswordForm, person_of
 from domain import codes
-from domain.contact import show_phone
 from domain.journey import CGU_VERSION, Step, advance, page_for
 from services.accounts import get_account, hash_password, step_of
 from services.codes import check_code, latest_code, send_code, shown_destination
@@ -175,10 +174,7 @@ def contact():
     account = g.account
     form = ContactForm()
     if request.method == "GET":
-        form.mobile.data = show_phone(account.mobile_phone) if account.mobile_phone else ""
-        form.other_phone.data = show_phone(account.other_phone) if account.other_phone else ""
-        form.email.data = account.email or ""
-        form.channel.data = account.code_channel or "sms"
+        form.fill_from(account)
         return _contact_page(form, [])
     quit_response = _quit()
     if quit_response:

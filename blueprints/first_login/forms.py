@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from blueprints.forms import BaseForm
-from domain.contact import ContactError, parse_email, parse_phone
+from domain.contact import ContactError, parse_email, parse_phone, show_phone
 
 CGU_LABEL = "J'ai pris connaissance des conditions générales d'utilisation et je les accepte"
 
@@ -63,6 +63,13 @@ class ContactForm(BaseForm):
             ]
             return False
         return ok
+
+    def fill_from(self, account) -> None:
+        """The details the account already has, written the way people read them."""
+        self.mobile.data = show_phone(account.mobile_phone) if account.mobile_phone else ""
+        self.other_phone.data = show_phone(account.other_phone) if account.other_phone else ""
+        self.email.data = account.email or ""
+        self.channel.data = account.code_channel or "sms"
 
     def chosen_channel(self) -> str:
         if self.mobile.parsed and self.email.parsed:
