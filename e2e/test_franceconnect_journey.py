@@ -24,8 +24,7 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from e2e.helpers import KARIM_NAME, KARIM_NIR, KARIM_PASSWORD, VIEWPORTS, audit, submit_sign_in
-from tests.fc_provider import (KARIM_SUB, VERONIQUE_SUB, franceconnect_scopes,
-                               isolated_franceconnect_client, running_provider)
+from tests.fc_provider import KARIM_SUB, VERONIQUE_SUB, running_provider
 
 W320 = VIEWPORTS["320"]
 A = "['’]"
@@ -44,7 +43,7 @@ REFUSED = "Connexion avec FranceConnect annulée"
 
 @pytest.fixture(scope="module")
 def fc_provider():
-    with running_provider() as provider, franceconnect_scopes():
+    with running_provider() as provider:
         yield provider
 
 
@@ -53,21 +52,20 @@ def app(tmp_path_factory: pytest.TempPathFactory, fc_provider):
     from app import create_app
 
     tmp = tmp_path_factory.mktemp("e2e-fc-db")
-    with isolated_franceconnect_client():
-        app = create_app({
-            "TESTING": True,
-            "SECRET_KEY": "e2e",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db",
-            "SESSION_COOKIE_SECURE": False,
-            "FRANCECONNECT_ISSUER": fc_provider.issuer,
-        })
-        with app.app_context():
-            from services.database import create_schema
-            from services.demo import load_demo_data
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "e2e",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db",
+        "SESSION_COOKIE_SECURE": False,
+        "FRANCECONNECT_ISSUER": fc_provider.issuer,
+    })
+    with app.app_context():
+        from services.database import create_schema
+        from services.demo import load_demo_data
 
-            create_schema()
-            load_demo_data()
-        yield app
+        create_schema()
+        load_demo_data()
+    yield app
 
 
 @pytest.fixture(scope="module")

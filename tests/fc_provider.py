@@ -10,16 +10,6 @@ pages) and by e2e/test_franceconnect_journey.py (a real browser).
 - The provider can be made to misbehave, as a broken or hostile one would: serve another
   key set at /jwks (`provider.jwks`), another userinfo (`provider.userinfo`), or an error
   page on some path (`provider.broken`).
-- `franceconnect_scopes()`: FranceConnect has one scope per claim (`given_name`,
-  `family_name`, `birthdate`…); the mock only knows `openid profile email address phone`
-  and silently drops the others, so its userinfo has no name. Inside this context it
-  answers FranceConnect's scopes as FranceConnect does.
-- `isolated_franceconnect_client()`: services.franceconnect keeps ONE Authlib client for
-  the whole process (module-level `OAuth()`, clients cached by name): an app created later
-  with another FRANCECONNECT_ISSUER still talks to the first issuer. Tests that build an app
-  on their own provider therefore drop the cached client before create_app() and put the
-  previous state back afterwards. (That is an app bug, pinned by an xfail test in
-  tests/test_franceconnect.py.)
 """
 from __future__ import annotations
 
@@ -36,8 +26,6 @@ import pytest
 import requests
 
 HOST = "localhost"
-FC_CLAIM_SCOPES = ("given_name", "family_name", "birthdate", "gender", "birthplace",
-                   "birthcountry")
 KARIM_SUB = "fc-karim-b"
 VERONIQUE_SUB = "fc-veronique-f"
 
@@ -134,41 +122,6 @@ def running_provider(users=None) -> Iterator[Provider]:
         with run_server_in_thread(port=0, require_nonce=True,
                                   user_claims=fc_users() if users is None else users) as server:
             yield Provider(server)
-
-
-@contextmanager
-def franceconnect_scopes() -> Iterator[None]:
-    """Make the mock answer FranceConnect's one-scope-per-claim scopes (see module doc)."""
-    from oidc_provider_mock import _app, _storage
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_storage.Client, "SCOPES_SUPPORTED",
-                   tuple(_storage.Client.SCOPES_SUPPORTED) + FC_CLAIM_SCOPES)
-        for scope in FC_CLAIM_SCOPES:
-            mp.setitem(_app._SCOPES_TO_CLAIMS, scope, [scope])
-        yield
-
-
-@contextmanager
-def isolated_franceconnect_client() -> Iterator[None]:
-    """Let create_app() inside this block register a fresh FranceConnect client; put the
-    process-wide Authlib registry back as it was afterwards (see module doc)."""
-    import services.franceconnect
-
-    oauth = getattr(services.franceconnect, "oauth", None)
-    if oauth is None:  # no process-wide registry (any more): nothing to isolate
-        yield
-        return
-    saved = (dict(oauth._clients), dict(oauth._registry), oauth.app)
-    oauth._clients.pop("franceconnect", None)
-    try:
-        yield
-    finally:
-        oauth._clients.clear()
-        oauth._clients.update(saved[0])
-        oauth._registry.clear()
-        oauth._registry.update(saved[1])
-        oauth.app = saved[2]
 
 
 def closed_port_issuer() -> str:

@@ -18,8 +18,8 @@ import shutil
 
 import pytest
 
-from fc_provider import (KARIM_SUB, VERONIQUE_SUB, closed_port_issuer, franceconnect_scopes,
-                         isolated_franceconnect_client, path_and_query, query, running_provider)
+from fc_provider import (KARIM_SUB, VERONIQUE_SUB, closed_port_issuer, path_and_query, query,
+                         running_provider)
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, VERONIQUE_NIR,
                            VERONIQUE_PASSWORD, cookie_value, get_csrf, make_app, page,
                            session_row_for, session_rows, sign_in)
@@ -52,8 +52,7 @@ def provider():
 def fc(provider):
     """The provider, behaving, and answering FranceConnect's scopes as FranceConnect does."""
     provider.reset()
-    with franceconnect_scopes():
-        yield provider
+    yield provider
     provider.reset()
 
 
@@ -71,13 +70,12 @@ def app(tmp_path, template_db, fc):
     from services.database import db
     from services.limiter import limiter
 
-    with isolated_franceconnect_client():
-        app = _app_on(tmp_path, template_db, fc.issuer)
-        limiter.reset()
-        yield app
-        limiter.reset()
-        with app.app_context():
-            db.engine.dispose()
+    app = _app_on(tmp_path, template_db, fc.issuer)
+    limiter.reset()
+    yield app
+    limiter.reset()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -310,9 +308,8 @@ def test_other_errors_from_the_provider_show_a_falc_page(client, fc, error):
 
 
 def test_provider_down_when_pressing_the_button_is_a_503_falc_page(tmp_path, template_db):
-    with isolated_franceconnect_client():
-        app = _app_on(tmp_path, template_db, closed_port_issuer())
-        response = app.test_client().get("/franceconnect/connexion")
+    app = _app_on(tmp_path, template_db, closed_port_issuer())
+    response = app.test_client().get("/franceconnect/connexion")
     assert_problem_page(response, 503, UNAVAILABLE)
     assert "ne répond pas pour le moment" in page(response).text
 
@@ -573,24 +570,22 @@ def test_logout_when_the_provider_cannot_be_reached_still_ends_our_session(clien
     link_in_db(app, KARIM_NIR, KARIM_SUB)
     fc_sign_in(client, fc)
     csrf = get_csrf(client, "/mon-compte")
-    with isolated_franceconnect_client():
-        restarted, browser = _restarted_with_provider_down(app, client)
-        response = browser.post("/deconnexion", data={"csrf_token": csrf})
-        assert response.status_code != 500, "«Se déconnecter» answered the generic error page"
-        assert not [r for r in session_rows(app) if r[1] is not None], "our session is still there"
-        assert_signed_out(browser)
+    restarted, browser = _restarted_with_provider_down(app, client)
+    response = browser.post("/deconnexion", data={"csrf_token": csrf})
+    assert response.status_code != 500, "«Se déconnecter» answered the generic error page"
+    assert not [r for r in session_rows(app) if r[1] is not None], "our session is still there"
+    assert_signed_out(browser)
 
 
 def test_coming_back_from_logout_while_the_provider_is_down_is_not_an_error(client, fc, app):
     link_in_db(app, KARIM_NIR, KARIM_SUB)
     fc_sign_in(client, fc)
     back = fc.end_session(_sign_out(client).headers["Location"])
-    with isolated_franceconnect_client():
-        restarted, browser = _restarted_with_provider_down(app, client)
-        response = browser.get(path_and_query(back))
-        assert response.status_code == 303 and response.headers["Location"] == "/connexion", (
-            f"{response.status_code}: {page(response).text[:300]}")
-        assert LOGGED_OUT_MESSAGE in page(browser.get("/connexion")).text
+    restarted, browser = _restarted_with_provider_down(app, client)
+    response = browser.get(path_and_query(back))
+    assert response.status_code == 303 and response.headers["Location"] == "/connexion", (
+        f"{response.status_code}: {page(response).text[:300]}")
+    assert LOGGED_OUT_MESSAGE in page(browser.get("/connexion")).text
 
 
 def test_logout_of_a_nir_session_does_not_pass_by_the_provider(client, fc, app):
@@ -617,8 +612,7 @@ def _production_app(tmp_path, template_db, monkeypatch, **config):
     settings = dict(APP_ENV="production", SECRET_KEY=LONG_SECRET, SESSION_COOKIE_SECURE=True,
                     SMS_GATEWAY_URL="https://sms.invalid/send", TESTING=False)
     settings.update(config)
-    with isolated_franceconnect_client():
-        return _app_on(tmp_path, template_db, None, **settings)
+    return _app_on(tmp_path, template_db, None, **settings)
 
 
 def test_production_without_issuer_has_no_franceconnect(tmp_path, template_db, monkeypatch):
@@ -658,12 +652,11 @@ def test_the_csp_of_the_test_app_allows_the_local_provider(client, fc):
 
 
 def test_each_app_talks_to_its_own_issuer(tmp_path, template_db, fc):
-    with isolated_franceconnect_client():
-        first = _app_on(tmp_path, template_db, fc.issuer)
-        assert start(first.test_client()).startswith(fc.issuer)
-        (tmp_path / "second").mkdir()
-        second = _app_on(tmp_path / "second", template_db, closed_port_issuer())
-        response = second.test_client().get("/franceconnect/connexion")
+    first = _app_on(tmp_path, template_db, fc.issuer)
+    assert start(first.test_client()).startswith(fc.issuer)
+    (tmp_path / "second").mkdir()
+    second = _app_on(tmp_path / "second", template_db, closed_port_issuer())
+    response = second.test_client().get("/franceconnect/connexion")
     assert not response.headers.get("Location", "").startswith(fc.issuer), (
         "the second app sent the person to the first app's provider")
     assert response.status_code == 503
@@ -673,10 +666,9 @@ def test_the_development_provider_gives_the_names_for_franceconnect_scopes(provi
     import services.dev_provider  # noqa: F401  (anything it sets up on import)
 
     provider.reset()
-    with isolated_franceconnect_client():
-        app = _app_on(tmp_path, template_db, provider.issuer)
-        client = app.test_client()
-        fc_sign_in(client, provider)
-        text = page(client.get("/connexion")).text
+    app = _app_on(tmp_path, template_db, provider.issuer)
+    client = app.test_client()
+    fc_sign_in(client, provider)
+    text = page(client.get("/connexion")).text
     assert LINKING in text
     assert "Vous êtes identifié avec FranceConnect : Karim B." in text
