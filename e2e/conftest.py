@@ -143,3 +143,20 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_sep("-", "first-visit page weights (JavaScript on)")
         for key, size in sorted(MEASURED_WEIGHTS.items()):
             terminalreporter.write_line(f"{key}: {size} bytes ({size / 1024:.1f} KB)")
+
+
+@pytest.fixture
+def fresh_demo(app) -> Iterator[Callable[[], None]]:
+    """The demo accounts as journey.md has them, and no rate-limit count, before and after
+    the test; the test may call it again between two steps."""
+    from services.demo import load_demo_data
+    from services.limiter import limiter
+
+    def reload() -> None:
+        with app.app_context():
+            load_demo_data()
+            limiter.reset()
+
+    reload()
+    yield reload
+    reload()

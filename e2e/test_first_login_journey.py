@@ -75,20 +75,6 @@ JS_320, JS_412, NOJS_320, NOJS_412 = (
 
 
 @pytest.fixture
-def fresh_demo(app) -> Callable[[], None]:
-    """Véronique and Marie-Ange back at the start of their journey, before and after the test."""
-    from services.demo import load_demo_data
-
-    def reload() -> None:
-        with app.app_context():
-            load_demo_data()
-
-    reload()
-    yield reload
-    reload()
-
-
-@pytest.fixture
 def reset_limiter(app) -> Callable[[], None]:
     """Forget every rate-limit counter (the server runs in this process)."""
     from services.limiter import limiter

@@ -79,20 +79,6 @@ def base_url(app) -> Iterator[str]:
 
 
 @pytest.fixture
-def fresh_demo(app) -> Iterator[Callable[[], None]]:
-    """The demo accounts as journey.md has them (no FranceConnect link), before and after."""
-    from services.demo import load_demo_data
-
-    def reload() -> None:
-        with app.app_context():
-            load_demo_data()
-
-    reload()
-    yield reload
-    reload()
-
-
-@pytest.fixture
 def phone(new_page, base_url: str, fc_provider) -> Callable[..., Page]:
     """new_page(W320, js) that also logs the requests and the pages opened in order, and
     never waits for the provider's stylesheet from a CDN (not ours, and offline here)."""

@@ -13,7 +13,6 @@ The demo data is recreated before and after each test that changes Karim (`fresh
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
@@ -54,22 +53,6 @@ RULES = ("8 à 24 caractères", "1 lettre minuscule", "1 lettre majuscule", "1 c
 
 
 # --- Fixtures and small steps ----------------------------------------------------------------
-
-
-@pytest.fixture
-def fresh_demo(app) -> Callable[[], None]:
-    """The demo accounts as journey.md has them (Karim's password back), before and after."""
-    from services.demo import load_demo_data
-    from services.limiter import limiter
-
-    def reload() -> None:
-        with app.app_context():
-            load_demo_data()
-            limiter.reset()
-
-    reload()
-    yield reload
-    reload()
 
 
 def h1(page: Page) -> Locator:

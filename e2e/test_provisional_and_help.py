@@ -10,7 +10,6 @@ answers. Every page and every state goes through audit().
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
@@ -41,22 +40,6 @@ HELP_LINKS = {
     re.compile(rf"^J{A}ai oublié mon numéro de sécurité sociale$"): (
         "/aide/numero-de-securite-sociale-oublie", "carte Vitale"),
 }
-
-
-@pytest.fixture
-def fresh_demo(app) -> Callable[[], None]:
-    """The demo accounts as journey.md has them, and no rate-limit count, before and after."""
-    from services.demo import load_demo_data
-    from services.limiter import limiter
-
-    def reload() -> None:
-        with app.app_context():
-            load_demo_data()
-            limiter.reset()
-
-    reload()
-    yield reload
-    reload()
 
 
 def h1(page: Page) -> Locator:

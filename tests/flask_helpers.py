@@ -230,3 +230,43 @@ def account_id_of(app, nir: str) -> int:
 
     with app.app_context():
         return db.session.execute(db.select(Account.id).filter_by(nir=nir)).scalar_one()
+
+
+# --- the database behind the pages -----------------------------------------------------
+
+def account_row(app, nir: str):
+    """A detached snapshot of the account row, with its payments and letters loaded."""
+    from services.database import db
+    from services.models import Account
+
+    with app.app_context():
+        row = db.session.execute(db.select(Account).filter_by(nir=nir)).scalar_one()
+        row.payments, row.letters  # load them before detaching
+        db.session.expunge_all()
+        return row
+
+
+def update_account(app, nir: str, **values) -> None:
+    """Set columns of the account row, as a step of the journey or an admin would."""
+    from services.database import db
+    from services.models import Account
+
+    with app.app_context():
+        row = db.session.execute(db.select(Account).filter_by(nir=nir)).scalar_one()
+        for name, value in values.items():
+            setattr(row, name, value)
+        db.session.commit()
+
+
+def codes_of(app, nir: str) -> list:
+    """Every VerificationCode of the account, oldest first, detached."""
+    from services.database import db
+    from services.models import Account, VerificationCode
+
+    with app.app_context():
+        account_id = db.session.execute(db.select(Account.id).filter_by(nir=nir)).scalar_one()
+        rows = db.session.execute(db.select(VerificationCode).filter_by(account_id=account_id)
+                                  .order_by(VerificationCode.id)).scalars().all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows

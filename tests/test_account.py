@@ -17,6 +17,7 @@ from datetime import date, datetime
 import pytest
 from werkzeug.security import generate_password_hash
 
+from flask_helpers import account_row, update_account
 from flask_helpers import (FAST_SCRYPT, KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, Page,
                            get_csrf, normalize_text, page, sign_in)
 
@@ -45,26 +46,11 @@ NEW_MOBILE = "+33698765432"
 # --- the database behind the pages ------------------------------------------------------
 
 def account(app, nir: str = KARIM_NIR):
-    """A detached snapshot of the account row, with its payments and letters loaded."""
-    from services.database import db
-    from services.models import Account
-
-    with app.app_context():
-        row = db.session.execute(db.select(Account).filter_by(nir=nir)).scalar_one()
-        row.payments, row.letters  # load them before detaching
-        db.session.expunge_all()
-        return row
+    return account_row(app, nir)
 
 
 def update(app, nir: str, **values) -> None:
-    from services.database import db
-    from services.models import Account
-
-    with app.app_context():
-        row = db.session.execute(db.select(Account).filter_by(nir=nir)).scalar_one()
-        for name, value in values.items():
-            setattr(row, name, value)
-        db.session.commit()
+    update_account(app, nir, **values)
 
 
 def outbox(app) -> list:

@@ -14,6 +14,7 @@ from functools import lru_cache
 import pytest
 from werkzeug.security import check_password_hash
 
+from flask_helpers import account_row, update_account, codes_of
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD, csrf_from,
                            get_csrf, normalize_text, page, sign_in)
 
@@ -39,39 +40,15 @@ STEP_URL = {"cgu": CGU_URL, "password": PASSWORD_URL, "contact": CONTACT_URL, "c
 # --- the database behind the pages ----------------------------------------------------
 
 def account(app, nir: str = VERONIQUE_NIR):
-    """A detached snapshot of the account row."""
-    from services.database import db
-    from services.models import Account
-
-    with app.app_context():
-        row = db.session.execute(db.select(Account).filter_by(nir=nir)).scalar_one()
-        db.session.expunge(row)
-        return row
+    return account_row(app, nir)
 
 
 def update(app, nir: str = VERONIQUE_NIR, **values) -> None:
-    from services.database import db
-    from services.models import Account
-
-    with app.app_context():
-        row = db.session.execute(db.select(Account).filter_by(nir=nir)).scalar_one()
-        for name, value in values.items():
-            setattr(row, name, value)
-        db.session.commit()
+    update_account(app, nir, **values)
 
 
 def codes_in_db(app, nir: str = VERONIQUE_NIR) -> list:
-    """Every VerificationCode of the account, oldest first, detached."""
-    from services.database import db
-    from services.models import Account, VerificationCode
-
-    with app.app_context():
-        account_id = db.session.execute(db.select(Account.id).filter_by(nir=nir)).scalar_one()
-        rows = db.session.execute(db.select(VerificationCode).filter_by(account_id=account_id)
-                                  .order_by(VerificationCode.id)).scalars().all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return codes_of(app, nir)
 
 
 def live_codes(app, nir: str = VERONIQUE_NIR) -> list:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from flask_helpers import account_row, update_account, codes_of
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
                            get_csrf, normalize_text, page, sign_in)
 
@@ -43,38 +44,15 @@ MAIL_SHAPE = re.compile(r"[a-z0-9]•••@[a-z0-9.-]+\.[a-z]+")
 # --- the database behind the pages ---------------------------------------------------------
 
 def account(app, nir: str = KARIM_NIR):
-    """A detached snapshot of the account row."""
-    from services.database import db
-    from services.models import Account
-
-    with app.app_context():
-        row = db.session.execute(db.select(Account).filter_by(nir=nir)).scalar_one()
-        db.session.expunge(row)
-        return row
+    return account_row(app, nir)
 
 
 def update(app, nir: str = KARIM_NIR, **values) -> None:
-    from services.database import db
-    from services.models import Account
-
-    with app.app_context():
-        row = db.session.execute(db.select(Account).filter_by(nir=nir)).scalar_one()
-        for name, value in values.items():
-            setattr(row, name, value)
-        db.session.commit()
+    update_account(app, nir, **values)
 
 
 def codes_in_db(app, nir: str = KARIM_NIR) -> list:
-    from services.database import db
-    from services.models import Account, VerificationCode
-
-    with app.app_context():
-        account_id = db.session.execute(db.select(Account.id).filter_by(nir=nir)).scalar_one()
-        rows = db.session.execute(db.select(VerificationCode).filter_by(account_id=account_id)
-                                  .order_by(VerificationCode.id)).scalars().all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return codes_of(app, nir)
 
 
 def add_code(app, nir: str, purpose: str, code: str) -> None:

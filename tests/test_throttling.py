@@ -6,7 +6,6 @@ import math
 import re
 import time
 
-import pytest
 
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
                            get_csrf, page, sign_in)
