@@ -2,11 +2,14 @@
 one field with its live words, one set of messages for what a code check can say."""
 from __future__ import annotations
 
-from flask import Response, make_response, render_template
+from typing import Callable
+
+from flask import Response, flash, g, make_response, redirect, render_template
 from wtforms import StringField
 
-from blueprints.forms import BaseForm
+from blueprints.forms import ActionForm, BaseForm
 from domain import codes
+from services.messages import SendError
 
 
 class CodeForm(BaseForm):
@@ -45,3 +48,19 @@ def live_hint() -> Response:
                                              hint=codes.typing_hint(form.code.data or "")))
     response.vary.add("HX-Request")
     return response
+
+
+def resend(send: Callable[[], None], code_page: Callable, back: str, failed: str) -> Response:
+    """«Demander l'envoi d'un nouveau code», the same on every page that checks a code:
+    `send` sends it, `code_page(form, errors, status)` draws the page again on a problem,
+    `failed` says in words that sending failed, `back` is where the new code is typed."""
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return code_page(CodeForm(formdata=None), form.summary(), 400)
+    try:
+        send()
+    except SendError:
+        return code_page(CodeForm(formdata=None), [(None, failed)], 503)
+    g.code_sent = True  # counts against the new-code limit
+    flash("Nous vous avons envoyé un nouveau code. L'ancien code ne marche plus.")
+    return redirect(back, code=303)

@@ -7,14 +7,12 @@ cookies and cache never leak from one test to the next.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from werkzeug.serving import make_server
 
-from e2e.helpers import MEASURED_WEIGHTS, VIEWPORTS
+from e2e.helpers import MEASURED_WEIGHTS, VIEWPORTS, build_app, serving
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -39,34 +37,13 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory):
-    from app import create_app
-
-    tmp = tmp_path_factory.mktemp("e2e-db")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "e2e",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db",
-            "SESSION_COOKIE_SECURE": False,
-        }
-    )
-    with app.app_context():
-        from services.database import create_schema
-        from services.demo import load_demo_data
-
-        create_schema()
-        load_demo_data()
-    return app
+    return build_app(tmp_path_factory.mktemp("e2e-db"))
 
 
 @pytest.fixture(scope="session")
 def base_url(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

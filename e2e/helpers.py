@@ -7,7 +7,10 @@ exactly which element or request is at fault.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
@@ -348,3 +351,34 @@ def assert_error_state(page: Page, *messages: str | re.Pattern) -> None:
 def summary_messages(page: Page) -> list[str]:
     links = page.locator(".error-summary").get_by_role("link")
     return [" ".join(t.split()) for t in links.all_inner_texts()]
+
+
+# --- the app under test ----------------------------------------------------------------
+
+def build_app(tmp: Path, **extra):
+    """The app on a fresh SQLite file in `tmp`, with the schema and the demo accounts."""
+    from app import create_app
+    from services.database import create_schema
+    from services.demo import load_demo_data
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "e2e", "SESSION_COOKIE_SECURE": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db", **extra})
+    with app.app_context():
+        create_schema()
+        load_demo_data()
+    return app
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve the app on a free local port in a thread; yields its base URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

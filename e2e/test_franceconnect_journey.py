@@ -16,13 +16,12 @@ FRANCECONNECT_ISSUER pointing at the provider.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
 
+from e2e.helpers import build_app, serving
 from e2e.helpers import KARIM_NAME, KARIM_NIR, KARIM_PASSWORD, VIEWPORTS, audit, submit_sign_in
 from tests.fc_provider import KARIM_SUB, VERONIQUE_SUB, running_provider
 
@@ -49,33 +48,13 @@ def fc_provider():
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, fc_provider):
-    from app import create_app
-
-    tmp = tmp_path_factory.mktemp("e2e-fc-db")
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "e2e",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db",
-        "SESSION_COOKIE_SECURE": False,
-        "FRANCECONNECT_ISSUER": fc_provider.issuer,
-    })
-    with app.app_context():
-        from services.database import create_schema
-        from services.demo import load_demo_data
-
-        create_schema()
-        load_demo_data()
-    yield app
+    return build_app(tmp_path_factory.mktemp("e2e-fc-db"), FRANCECONNECT_ISSUER=fc_provider.issuer)
 
 
 @pytest.fixture(scope="module")
 def base_url(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -140,16 +140,9 @@ def contact_new_code():
     change = _pending()
     if change is None:
         return redirect(url_for(".contact"), code=303)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        return _code_page(CodeForm(formdata=None), form.summary(), 400)
-    try:
-        send_code(g.account, purpose="change", to=_new_destination(change))
-    except SendError:
-        return _code_page(CodeForm(formdata=None), [(None, SEND_FAILED)], 503)
-    g.code_sent = True
-    flash("Nous vous avons envoyé un nouveau code. L'ancien code ne marche plus.")
-    return redirect(url_for(".contact_code"), code=303)
+    return code_entry.resend(
+        lambda: send_code(g.account, purpose="change", to=_new_destination(change)),
+        _code_page, url_for(".contact_code"), SEND_FAILED)
 
 
 @bp.post("/coordonnees/annuler")

@@ -236,17 +236,8 @@ def code_live() -> Response:
 @at_step(Step.CODE)
 @code_sending
 def new_code():
-    account = g.account
-    form = ActionForm()
-    if not form.validate_on_submit():
-        return _code_page(CodeForm(formdata=None), form.summary(), 400)
-    try:
-        send_code(account)
-    except SendError:
-        return _code_page(CodeForm(formdata=None), [(None, SEND_FAILED)], 503)
-    g.code_sent = True
-    flash("Nous vous avons envoyé un nouveau code. L'ancien code ne marche plus.")
-    return redirect(url_for(".code"), code=303)
+    return code_entry.resend(lambda: send_code(g.account), _code_page, url_for(".code"),
+                             SEND_FAILED)
 
 
 @bp.post("/code/modifier-coordonnees")

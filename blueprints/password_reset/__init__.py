@@ -156,15 +156,8 @@ def new_code():
     state = _reset()
     if state is None:
         return redirect(url_for(".start"), code=303)
-    form = ActionForm()
-    if not form.validate_on_submit():
-        return _code_page(CodeForm(formdata=None), form.summary(), 400)
-    try:
-        _send(state["nir"])
-    except SendError:
-        return _code_page(CodeForm(formdata=None), [(None, SEND_FAILED)], 503)
-    flash("Nous vous avons envoyé un nouveau code. L'ancien code ne marche plus.")
-    return redirect(url_for(".code"), code=303)
+    return code_entry.resend(lambda: _send(state["nir"]), _code_page, url_for(".code"),
+                             SEND_FAILED)
 
 
 def _expired_link() -> tuple[str, int]:
