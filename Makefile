@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 # A Chromium for the e2e tests: Debian's when there is one, else Playwright's own.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-dev install-test chromium clean
+.PHONY: run test install install-dev install-test chromium guide-pictures clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,21 @@ chromium: install-test
 	  $(BIN)/playwright install chromium; \
 	fi
 
-test: chromium
+# The W3C Nu HTML checker (vnu.jar, run with Java) for tests/test_html_valid.py.
+node_modules/.installed: package.json package-lock.json
+	@command -v java >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+test: chromium node_modules/.installed
 	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) $(BIN)/pytest
 
+# The pictures of the in-app guide (/guide): screenshots of the real screens at 320 px.
+# Run after a change to a journey page, then check in static/guide/.
+guide-pictures: chromium
+	GUIDE_PICTURES=update CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) \
+	  $(BIN)/pytest e2e/test_guide_pictures.py -k match_the_screens
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .hypothesis node_modules reports

@@ -68,7 +68,7 @@ def test_accessibility_link_in_header(browser: Browser, page: Page, start: str) 
     page.goto(start)
     page.locator("header").get_by_role("link", name="Accessibilité", exact=True).click()
     expect(page).to_have_url(re.compile(r"/accessibilite$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Accessibilité")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
     audit(browser, page)
 
 

@@ -16,6 +16,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
+from domain import guide
 from domain.formatting import euros, long_date, short_date
 from services.database import db
 from services.limiter import seconds_to_wait, wait_words
@@ -79,6 +80,7 @@ def register_web(app: Flask) -> None:
     @app.context_processor
     def helpers() -> dict:
         return {"static_url": lambda filename: static_url(app, filename), "today": date.today(),
+                "guide_marker": guide.marker(request.endpoint),
                 "session_minutes": app.config["SESSION_IDLE_MINUTES"],
                 "session_seconds_left": getattr(session, "seconds_left", None)
                 or app.config["SESSION_IDLE_MINUTES"] * 60}

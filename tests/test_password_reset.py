@@ -527,7 +527,7 @@ def test_the_new_password_page_reuses_the_live_checklist(app, client):
     assert set(states.values()) == {"false"}
 
     rules_url = url + "/regles"
-    assert p.label_for("Nouveau mot de passe").get("hx-post") == rules_url
+    assert p.label_for("Nouveau mot de passe").get("data-hx-post") == rules_url
     response = post_form(client, rules_url, {"new_password": "abc", "confirm_password": ""},
                          csrf_url=url, headers=HX)
     assert response.status_code == 200

@@ -13,8 +13,8 @@ CGU_LABEL = "J'ai pris connaissance des conditions générales d'utilisation et 
 def _ticked(form: BaseForm, field: BooleanField) -> None:
     if not field.data:
         raise ValidationError(
-            "Pour continuer, cochez la case « J'ai pris connaissance des conditions "
-            "générales d'utilisation et je les accepte »."
+            "Cochez la case « J'ai pris connaissance des conditions "
+            "générales d'utilisation et je les accepte ». Puis cliquez sur « Continuer »."
         )
 
 

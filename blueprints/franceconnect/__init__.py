@@ -30,7 +30,7 @@ PROBLEMS = {
     "refused": ("Connexion avec FranceConnect annulée",
                 "Vous avez annulé la connexion avec FranceConnect."),
     "state": ("Cette connexion ne marche plus",
-              "Cette page de retour de FranceConnect a déjà servi, ou elle ne vient pas de vous."),
+              "Cette page de FranceConnect a déjà servi. Ou elle ne vient pas de vous."),
     "failed": ("FranceConnect n'a pas pu vous connecter",
                "FranceConnect n'a pas pu confirmer qui vous êtes."),
     "unavailable": ("FranceConnect ne répond pas",

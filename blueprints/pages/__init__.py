@@ -1,11 +1,20 @@
 """Pages that only inform: the welcome page, accessibility, and help for people who are stuck."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+import json
+from functools import lru_cache
+from pathlib import Path
 
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+
+from limits import parse as parse_limit
+
+from domain import accessibility_statement as statement
+from domain import guide, rgaa
+from domain.codes import CODE_TTL
 from services.database import db
 from services.franceconnect import enabled as franceconnect_enabled
-from services.limiter import limiter
+from services.limiter import limiter, wait_words
 from services.models import Account, Attestation
 
 bp = Blueprint("pages", __name__)
@@ -26,7 +35,38 @@ def home() -> str:
 
 @bp.get("/accessibilite")
 def accessibility() -> str:
-    return render_template("pages/accessibility.html")
+    summary = rgaa.summary()
+    return render_template(
+        "pages/accessibility.html", rgaa=summary, status_words=statement.status_words(summary),
+        themes=rgaa.THEMES, criteria=rgaa.CRITERIA, status_names=statement.STATUS_NAMES,
+        failing=[c for c in rgaa.CRITERIA if c.status == "NC"],
+        established_on=statement.ESTABLISHED_ON, tools=statement.TOOLS,
+        browsers=statement.BROWSERS, screen_readers=statement.SCREEN_READERS,
+        sample=[{"name": name, "path": url_for(endpoint)} for endpoint, name in statement.SAMPLE])
+
+
+@bp.get("/guide")
+def guide_page() -> str:
+    """The printed easy-to-read guide inside the app, each step with a picture of the screen."""
+    return render_template("pages/guide.html", steps=guide.STEPS, pictures=_guide_pictures())
+
+
+@lru_cache(maxsize=1)
+def _guide_pictures() -> dict:
+    """Sizes of the screenshots taken by `make guide-pictures` (static/guide/pictures.json)."""
+    path = Path(current_app.static_folder) / "guide" / "pictures.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))["pictures"]
+
+
+@bp.get("/aider-une-personne")
+def helpers() -> str:
+    """For a social worker or a relative who helps someone sign in. Printable on one A4 sheet."""
+    lock = parse_limit(current_app.config["LOGIN_LIMIT_PER_NIR"])
+    return render_template("pages/helpers.html", lock_tries=lock.amount,
+                           lock_wait=wait_words(lock.get_expiry()),
+                           code_minutes=int(CODE_TTL.total_seconds() // 60))
 
 
 @bp.get("/autre-mode-de-connexion")
