@@ -43,7 +43,10 @@ def settings_from_env(instance_path: str, env: str | None = None) -> dict:
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         # The CSRF token lives as long as the server-side session, not a fixed hour.
         "WTF_CSRF_TIME_LIMIT": None,
-        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,  # static URLs carry a content hash
+        # Static files under their hashed name are kept a year (services/web.py); under
+        # their plain name (manifest icons), an hour.
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        "SERVER_TIMING": _bool("SERVER_TIMING", False),
         "COMPRESS_ALGORITHM": ["br", "gzip"],
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript",
                                "application/javascript", "application/json", "image/svg+xml"],

@@ -59,8 +59,6 @@ def test_the_figures_are_those_of_the_self_assessment(statement_page) -> None:
         assert status == "non conforme"
         assert "Aucun audit complet n'a encore été fait." in text
     for c in rgaa.CRITERIA:
-        assert f"{c.number} {c.label}" in text, f"criterion {c.number} is not listed"
-    for c in rgaa.CRITERIA:
         if c.status == "NC":
             assert f"Critère {c.number} :" in text
 
@@ -123,3 +121,13 @@ def test_the_browser_named_is_the_one_installed() -> None:
 def test_the_axe_report_folder_is_named_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert statement.AXE_REPORT in readme
+
+
+def test_every_criterion_is_listed_with_its_result(client) -> None:
+    response = client.get("/accessibilite/criteres")
+    assert response.status_code == 200
+    text = _text(response.get_data(as_text=True))
+    for c in rgaa.CRITERIA:
+        assert f"{c.number} {c.label} : {statement.STATUS_NAMES[c.status]}" in text, (
+            f"criterion {c.number} is not listed with its result")
+    assert 'href="/accessibilite/criteres"' in client.get("/accessibilite").get_data(as_text=True)

@@ -67,7 +67,7 @@ HTMX = {"HX-Request": "true"}
 
 DOCUMENTS = [
     # Pages anyone can open.
-    "home", "accessibility", "other-ways", "offline", "install",
+    "home", "accessibility", "accessibility-criteria", "other-ways", "offline", "install",
     "help-nia", "help-pas-de-telephone-portable", "help-plus-acces-adresse-mail",
     "help-numero-de-securite-sociale-oublie", *NEW_PAGES,
     "check-attestation", "check-attestation-error", "not-found", "method-not-allowed",
@@ -175,6 +175,7 @@ def _redirected(response, where: str) -> None:
 def _public_pages(rec: Recorder, client) -> None:
     rec.take("home", client.get("/"))
     rec.take("accessibility", client.get("/accessibilite"))
+    rec.take("accessibility-criteria", client.get("/accessibilite/criteres"))
     rec.take("other-ways", client.get("/autre-mode-de-connexion"))
     rec.take("offline", client.get("/hors-ligne"))
     rec.take("install", client.get("/installer-l-application"))

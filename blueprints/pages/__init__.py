@@ -38,11 +38,17 @@ def accessibility() -> str:
     summary = rgaa.summary()
     return render_template(
         "pages/accessibility.html", rgaa=summary, status_words=statement.status_words(summary),
-        themes=rgaa.THEMES, criteria=rgaa.CRITERIA, status_names=statement.STATUS_NAMES,
         failing=[c for c in rgaa.CRITERIA if c.status == "NC"],
         established_on=statement.ESTABLISHED_ON, tools=statement.TOOLS,
         browsers=statement.BROWSERS, screen_readers=statement.SCREEN_READERS,
         sample=[{"name": name, "path": url_for(endpoint)} for endpoint, name in statement.SAMPLE])
+
+
+@bp.get("/accessibilite/criteres")
+def accessibility_criteria() -> str:
+    """The self-assessment, criterion by criterion (domain/rgaa.py)."""
+    return render_template("pages/accessibility_criteria.html", themes=rgaa.THEMES,
+                           criteria=rgaa.CRITERIA, status_names=statement.STATUS_NAMES)
 
 
 @bp.get("/guide")
