@@ -682,9 +682,15 @@ def test_manifest_is_valid_json_for_an_installable_app(client):
 def test_every_page_links_the_manifest_and_an_icon(client):
     p = page(client.get("/"))
     assert p.one("link", rel="manifest").get("href") == "/manifest.webmanifest"
-    for link in p.all("link", rel="apple-touch-icon") + p.all("link", rel="icon"):
+    for link in p.all("link", rel="apple-touch-icon"):
         image = client.get(link.get("href"))
         assert image.status_code == 200 and png_size(image.data)[0] >= 180
+    # The tab's icon is small: every first visit downloads it.
+    for link in p.all("link", rel="icon"):
+        image = client.get(link.get("href"))
+        width, height = png_size(image.data)
+        assert image.status_code == 200 and link.get("sizes") == f"{width}x{height}"
+        assert len(image.data) <= 600
 
 
 def test_service_worker_is_javascript_never_cached_and_caches_only_the_offline_page(client):
