@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 # A Chromium for the e2e tests: Debian's when there is one, else Playwright's own.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-dev install-test chromium guide-pictures clean
+.PHONY: run test install install-dev install-test chromium guide-pictures bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,17 @@ node_modules/.installed: package.json package-lock.json
 
 test: chromium node_modules/.installed
 	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) $(BIN)/pytest
+
+$(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# The benchmark of issue 9: gunicorn with production settings, a throttled phone in
+# Chromium, budgets printed PASS/FAIL; report and chart in reports/bench/.
+bench: chromium $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true
+	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) $(BIN)/python -m bench.run --out reports/bench
 
 # The pictures of the in-app guide (/guide): screenshots of the real screens at 320 px.
 # Run after a change to a journey page, then check in static/guide/.

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from e2e import a11y_report
 from e2e.helpers import MEASURED_WEIGHTS, VIEWPORTS, build_app, serving
 
 CHROMIUM_ARGS = [
@@ -115,7 +116,14 @@ def page(new_page: Callable[..., Page], viewport: dict[str, int], js: bool) -> P
     return new_page(viewport, js)
 
 
+def pytest_sessionfinish(session) -> None:
+    """The axe report (e2e/a11y_report.py): reports/accessibility/axe-report.json."""
+    a11y_report.write()
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
+    if a11y_report.ENTRIES:
+        terminalreporter.write_line(f"{a11y_report.one_line()} -> {a11y_report.report_dir() / a11y_report.FILE_NAME}")
     if MEASURED_WEIGHTS:
         terminalreporter.write_sep("-", "first-visit page weights (JavaScript on)")
         for key, size in sorted(MEASURED_WEIGHTS.items()):

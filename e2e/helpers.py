@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
+from e2e import a11y_report
+
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 MAX_PAGE_BYTES = 30 * 1024
 VIEWPORTS = {"320": {"width": 320, "height": 568}, "412": {"width": 412, "height": 915}}
@@ -136,9 +138,12 @@ def _format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def check_axe(page: Page) -> None:
-    """axe-core, WCAG 2.1 A and AA rules, on a page whose JavaScript runs."""
-    violations = _axe.run(page, options=AXE_OPTIONS).response["violations"]
+def check_axe(page: Page, state: str | None = None) -> None:
+    """axe-core, WCAG 2.1 A and AA rules, on a page whose JavaScript runs. Each run is
+    recorded in the suite's report (e2e/a11y_report.py) under `state`, if given."""
+    response = _axe.run(page, options=AXE_OPTIONS).response
+    a11y_report.record(page, response, state=state, js=True, tags=AXE_OPTIONS["runOnly"]["values"])
+    violations = response["violations"]
     assert not violations, f"axe violations on {page.url}:\n{_format_violations(violations)}"
 
 
@@ -166,7 +171,7 @@ def _copy_page(browser: Browser, viewport: dict[str, int]) -> Page:
     return page
 
 
-def check_axe_nojs(browser: Browser, page: Page) -> None:
+def check_axe_nojs(browser: Browser, page: Page, state: str | None = None) -> None:
     """axe on a page seen with JavaScript off.
 
     axe itself needs JavaScript (it hangs in a page where scripts are off), so the
@@ -178,7 +183,10 @@ def check_axe_nojs(browser: Browser, page: Page) -> None:
     copy.set_content(_static_copy(page.content(), page.url), wait_until="load")
     # The copy must be styled like the real page, or contrast checks mean nothing.
     assert copy.evaluate(_STYLE_JS) == page.evaluate(_STYLE_JS), f"the no-JS copy of {page.url} lost its styles"
-    violations = _axe.run(copy, options=AXE_OPTIONS).response["violations"]
+    response = _axe.run(copy, options=AXE_OPTIONS).response
+    a11y_report.record(copy, response, state=state, js=False, tags=AXE_OPTIONS["runOnly"]["values"],
+                       url=page.url, title=page.title())
+    violations = response["violations"]
     assert not violations, f"axe violations on {page.url} (JavaScript off):\n{_format_violations(violations)}"
     assert_no_sideways_scroll(copy, label=f"{page.url} (JavaScript off copy)")
 
@@ -283,7 +291,7 @@ def assert_requests_own_origin(page: Page) -> None:
         assert_own_origin(list(urls), page.url)
 
 
-def audit(browser: Browser, page: Page) -> None:
+def audit(browser: Browser, page: Page, state: str | None = None) -> None:
     """Everything checked on every page visited: layout, reflow, touch targets,
     third-party requests, and axe (with the page's JavaScript state)."""
     page.wait_for_load_state("load")
@@ -292,9 +300,9 @@ def audit(browser: Browser, page: Page) -> None:
     assert_touch_targets(page)
     assert_requests_own_origin(page)
     if getattr(page, "e2e_js", True):
-        check_axe(page)
+        check_axe(page, state)
     else:
-        check_axe_nojs(browser, page)
+        check_axe_nojs(browser, page, state)
 
 
 def is_document_post(response: Response) -> bool:
