@@ -5,7 +5,8 @@ from pathlib import Path
 
 from flask_migrate import Migrate, upgrade
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 
 # Stable constraint names so that Alembic migrations work on SQLite and PostgreSQL alike.
 _naming = {
@@ -23,3 +24,17 @@ migrate = Migrate(directory=MIGRATIONS, render_as_batch=True)
 def create_schema() -> None:
     """Bring the schema to the newest migration (inside an app context)."""
     upgrade(directory=MIGRATIONS)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite serving several processes (gunicorn): write-ahead log, so readers never wait
+    for a writer, and a sync at checkpoints rather than at every commit (still safe from
+    corruption); wait up to 5 s for a lock instead of failing at once."""
+    if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

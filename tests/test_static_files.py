@@ -60,3 +60,18 @@ def test_server_timing_is_off_unless_asked(client, tmp_path) -> None:
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.db"})
     timing = app.test_client().get("/").headers["Server-Timing"]
     assert re.fullmatch(r"app;dur=\d+\.\d\d", timing)
+
+
+def test_live_fragments_carry_only_the_headers_they_need(client) -> None:
+    from tests.flask_helpers import get_csrf
+
+    token = get_csrf(client, "/connexion")
+    response = client.post("/connexion/numero", data={"nir": "2 84 05", "csrf_token": token},
+                           headers={"HX-Request": "true", "Accept-Encoding": "br"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    for page_only in ("Content-Security-Policy", "Referrer-Policy", "Permissions-Policy"):
+        assert page_only not in response.headers, page_only
+    # The page itself keeps them.
+    assert "Content-Security-Policy" in client.get("/connexion").headers
