@@ -138,6 +138,8 @@ def test_guide_pictures_match_the_screens(browser: Browser, base_url: str, fresh
         page.get_by_label("Confirmation du nouveau mot de passe", exact=True).fill(NEW_PASSWORD)
         page.get_by_label("Confirmation du nouveau mot de passe", exact=True).blur()
         expect(page.locator("[data-rule][data-valid=false]")).to_have_count(0)
+        expect(page.locator("#password-match")).to_contain_text("identiques")
+        page.wait_for_load_state("networkidle")
         _center(page, "[data-rule]")
         camera.shoot(page, 6)
         with page.expect_navigation():
