@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -39,12 +38,11 @@ from e2e.helpers import (
     VERONIQUE_OLD_PASSWORD,
     VIEWPORTS,
     audit,
-    build_app,
     is_document_post,
-    serving,
     submit_sign_in,
 )
-from tests.fc_provider import KARIM_SUB, running_provider
+from e2e.fc_app import app, base_url, fc_provider  # noqa: F401  (module fixtures)
+from tests.fc_provider import KARIM_SUB
 
 W320, W412 = VIEWPORTS["320"], VIEWPORTS["412"]
 
@@ -62,24 +60,9 @@ GUIDE_TITLE = re.compile(r"^Comment je fais pour me connecter\s?\?")
 HELPER_TITLE = re.compile(rf"^J{A}aide une personne à se connecter")
 
 
-# --- the module's app: FranceConnect on, as in production ---------------------------------
+# --- the module's app: FranceConnect on, as in production (e2e/fc_app.py) ---
 
 
-@pytest.fixture(scope="module")
-def fc_provider():
-    with running_provider() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, fc_provider):
-    return build_app(tmp_path_factory.mktemp("e2e-a11y-db"), FRANCECONNECT_ISSUER=fc_provider.issuer)
-
-
-@pytest.fixture(scope="module")
-def base_url(app) -> Iterator[str]:
-    with serving(app) as url:
-        yield url
 
 
 # --- the catalogue -----------------------------------------------------------------------------

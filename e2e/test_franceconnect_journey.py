@@ -16,14 +16,14 @@ FRANCECONNECT_ISSUER pointing at the provider.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.helpers import build_app, serving
 from e2e.helpers import KARIM_NAME, KARIM_NIR, KARIM_PASSWORD, VIEWPORTS, audit, submit_sign_in
-from tests.fc_provider import KARIM_SUB, VERONIQUE_SUB, running_provider
+from e2e.fc_app import app, base_url, fc_provider  # noqa: F401  (module fixtures)
+from tests.fc_provider import KARIM_SUB, VERONIQUE_SUB
 
 W320 = VIEWPORTS["320"]
 A = "['’]"
@@ -37,24 +37,7 @@ STATE_PROBLEM = "Cette connexion ne marche plus"
 REFUSED = "Connexion avec FranceConnect annulée"
 
 
-# --- fixtures: the provider, and the app + server pointed at it --------------------------
-
-
-@pytest.fixture(scope="module")
-def fc_provider():
-    with running_provider() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, fc_provider):
-    return build_app(tmp_path_factory.mktemp("e2e-fc-db"), FRANCECONNECT_ISSUER=fc_provider.issuer)
-
-
-@pytest.fixture(scope="module")
-def base_url(app) -> Iterator[str]:
-    with serving(app) as url:
-        yield url
+# --- fixtures: the provider, the app + server pointed at it (e2e/fc_app.py) --------------
 
 
 @pytest.fixture
