@@ -215,7 +215,8 @@ def test_guide_page_shows_every_step_with_its_picture(new_page: Callable[..., Pa
         picture = item.get_by_role("img", name=step.picture_alt, exact=True)
         picture.scroll_into_view_if_needed()
         expect(picture).to_be_visible()
-        loaded = picture.evaluate("img => img.complete && img.naturalWidth")
+        # Lazy pictures load once scrolled into view: decode() waits for that, then says.
+        loaded = picture.evaluate("img => img.decode().then(() => img.naturalWidth, () => 0)")
         assert loaded == 320, f"{step.picture} did not load ({loaded})"
         box = picture.bounding_box()
         assert box["width"] <= VIEWPORTS[width]["width"], f"{step.picture} is wider than the screen"
