@@ -171,6 +171,9 @@ def register_web(app: Flask) -> None:
             # headers would only cost bytes on a slow network.
             response.headers.setdefault("Cache-Control", "no-store")
             return response
+        if request.is_secure:
+            # Served over HTTPS (directly, or behind the trusted proxy): never over HTTP again.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

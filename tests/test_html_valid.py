@@ -52,10 +52,11 @@ NOT_HTML = {
     "dev.messages_json": "the development outbox as JSON",
     "account.statement": "the statement as a PDF",
     "first_login.start": "only redirects to the person's current step",
+    "pages.health": "the health check for the load balancer (JSON)",
 }
 
-# Pages being added now (the lead's issue): listed by address, so that the test fails
-# (never skips) until they answer 200.
+# The pages of issue 7, listed by address, so that the test fails (never skips) unless
+# they answer 200.
 NEW_PAGES = {"guide": "/guide", "aider-une-personne": "/aider-une-personne"}
 
 FRAGMENT_PAGE = ('<!doctype html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'

@@ -5,7 +5,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, make_response, render_template, request, url_for
 
 from limits import parse as parse_limit
 
@@ -42,6 +42,29 @@ def accessibility() -> str:
         established_on=statement.ESTABLISHED_ON, tools=statement.TOOLS,
         browsers=statement.BROWSERS, screen_readers=statement.SCREEN_READERS,
         sample=[{"name": name, "path": url_for(endpoint)} for endpoint, name in statement.SAMPLE])
+
+
+@bp.get("/sante")
+@limiter.exempt
+def health():
+    """For the load balancer: 200 when the database and the rate-limit store answer, else 503.
+    Says nothing about any person."""
+    checks = {}
+    try:
+        db.session.execute(db.text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means «not ready»
+        db.session.rollback()
+        checks["database"] = "down"
+    try:
+        checks["rate_limits"] = "ok" if limiter.storage.check() else "down"
+    except Exception:  # noqa: BLE001
+        checks["rate_limits"] = "down"
+    ok = all(value == "ok" for value in checks.values())
+    response = jsonify(status="ok" if ok else "down", **checks)
+    response.status_code = 200 if ok else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/accessibilite/criteres")

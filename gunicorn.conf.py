@@ -1,0 +1,30 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py "app:create_app()"`.
+
+Every number comes from the environment, with defaults for a small host:
+- GUNICORN_BIND (default 127.0.0.1:8000; behind the load balancer's proxy),
+- WEB_CONCURRENCY: worker processes (default: 2 per core, at most 8),
+- GUNICORN_THREADS: threads per worker (default 4; a request mostly waits on the
+  database, the SMS gateway or the password hash),
+- GUNICORN_TIMEOUT: seconds before a stuck worker is replaced (default 30),
+- FORWARDED_ALLOW_IPS: the proxy allowed to say the request came over HTTPS (default
+  127.0.0.1). The app itself trusts TRUSTED_PROXIES hops of X-Forwarded-* (ProxyFix).
+Requests are logged by the app (one JSON line each), not by gunicorn.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", min(8, 2 * multiprocessing.cpu_count())))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# Limits on what a client may send before the app sees it.
+limit_request_line = 4094
+limit_request_fields = 60
+limit_request_field_size = 8190

@@ -1,0 +1,61 @@
+"""Issue 8 (serving): the health endpoint, HSTS over HTTPS, the gunicorn settings."""
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_health_says_ok_when_the_database_and_limits_answer(client) -> None:
+    response = client.get("/sante")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "rate_limits": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_health_says_down_with_a_503_when_the_database_is_gone(tmp_path) -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "t",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/t.db"})
+    response = app.test_client().get("/sante")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "down"
+    assert response.get_json()["status"] == "down"
+
+
+def test_health_is_never_rate_limited(client) -> None:
+    assert all(client.get("/sante").status_code == 200 for _ in range(80))
+
+
+def test_hsts_only_over_https(app) -> None:
+    plain = app.test_client().get("/connexion")
+    assert "Strict-Transport-Security" not in plain.headers
+    secure = app.test_client().get("/connexion", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+
+
+def test_hsts_behind_the_trusted_proxy(tmp_path) -> None:
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "TRUSTED_PROXIES": 1,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.db"})
+    response = app.test_client().get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, {"bind": "127.0.0.1:8000", "threads": 4, "worker_class": "gthread", "accesslog": None}),
+    ({"WEB_CONCURRENCY": "4", "GUNICORN_THREADS": "8", "GUNICORN_BIND": "0.0.0.0:9000"},
+     {"workers": 4, "threads": 8, "bind": "0.0.0.0:9000"}),
+])
+def test_gunicorn_settings_come_from_the_environment(monkeypatch, env, expected) -> None:
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    for key, value in expected.items():
+        assert settings[key] == value
+    assert 1 <= settings["workers"] <= 8
