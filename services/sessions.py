@@ -118,6 +118,19 @@ def end_signed_in(message: str | None) -> None:
         flash(message)
 
 
+def end_other_sessions(account_id: int) -> int:
+    """After a password change: every other device signed in to this account is signed out,
+    and this session gets a new identifier. Part of the caller's transaction (no commit).
+    Returns how many sessions were ended."""
+    token = getattr(session, "token", None)
+    query = db.delete(WebSession).filter(WebSession.account_id == account_id)
+    if token:
+        query = query.filter(WebSession.id != _digest(token))
+    ended = db.session.execute(query).rowcount or 0
+    session.regenerate()
+    return ended
+
+
 def end_sessions_of(account_id: int) -> None:
     """End every session of an account on the server, on every device (after a reset)."""
     db.session.execute(db.delete(WebSession).filter_by(account_id=account_id))

@@ -7,7 +7,8 @@ import json
 import re
 from datetime import timedelta
 
-from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, account_id_of, csrf_from,
+from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, VERONIQUE_NIR,
+                           VERONIQUE_PASSWORD, account_id_of, csrf_from,
                            page, session_row_for, session_rows, set_cookie_headers, sign_in,
                            token_digest)
 
@@ -163,3 +164,28 @@ def test_signed_in_pages_are_never_cached(client):
     sign_in(client, KARIM_NIR, KARIM_PASSWORD)
     response = client.get("/mon-compte")
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_new_password_in_the_first_login_signs_out_the_other_devices(app, client):
+    """Someone signed in elsewhere with the old password loses that session when the
+    owner chooses a new password; the owner goes on, under a new session identifier."""
+    from flask_helpers import get_csrf
+
+    intruder = app.test_client()
+    sign_in(intruder, VERONIQUE_NIR, VERONIQUE_PASSWORD)
+    assert intruder.get("/premiere-connexion/conditions").status_code == 200
+    sign_in(client, VERONIQUE_NIR, VERONIQUE_PASSWORD)
+    client.post("/premiere-connexion/conditions",
+                data={"csrf_token": get_csrf(client, "/premiere-connexion/conditions"), "accept": "y"})
+    before = token(client)
+    response = client.post("/premiere-connexion/mot-de-passe", data={
+        "csrf_token": get_csrf(client, "/premiere-connexion/mot-de-passe"),
+        "new_password": "Soleil2Mars", "confirm_password": "Soleil2Mars"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/premiere-connexion/coordonnees"
+    after = token(client)
+    assert after != before and session_row_for(app, before) is None
+    assert client.get("/premiere-connexion/coordonnees").status_code == 200
+    assert intruder.get("/premiere-connexion/coordonnees").status_code == 303
+    rows = [r for r in session_rows(app) if r[1] == account_id_of(app, VERONIQUE_NIR)]
+    assert len(rows) == 1

@@ -24,7 +24,7 @@ from services.database import db
 from services.limiter import code_sending_limit
 from services.messages import SendError
 from services.models import Account, utcnow
-from services.sessions import end_signed_in
+from services.sessions import end_other_sessions, end_signed_in
 
 bp = Blueprint("first_login", __name__, url_prefix="/premiere-connexion")
 
@@ -124,6 +124,7 @@ def password():
     # The new password and the next step are saved together, in one transaction.
     account.password_hash = hash_password(chosen)
     account.password_is_legacy = False
+    end_other_sessions(account.id)  # someone signed in elsewhere with the old password
     return _move(account, "password_set")
 
 
