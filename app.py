@@ -9,6 +9,7 @@ from flask_compress import Compress
 from htmx_flask import Htmx
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from services.audit_log import init_logging
 from services.config import check_settings, settings_from_env
 from services import models  # noqa: F401  (tables known to Alembic)
 from services.database import db, migrate
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = DatabaseSessionInterface()
     init_franceconnect(app)
     register_web(app)
+    init_logging(app)
 
     from blueprints.account import bp as account_bp
     from blueprints.auth import bp as auth_bp

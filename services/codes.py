@@ -7,6 +7,7 @@ from flask import current_app
 
 from domain import codes
 from domain.contact import hide_phone
+from services.audit_log import security_event
 from services.database import db
 from services.messages import Message, send
 from services.models import Account, VerificationCode, utcnow
@@ -68,9 +69,11 @@ def send_code(account: Account, purpose: str = "contact",
     try:
         send(Message(to=address, channel=channel, body=body, subject=subject))
     except Exception:
+        security_event("code_send_failed", account, channel=channel, purpose=purpose)
         db.session.rollback()
         raise
     db.session.commit()
+    security_event("code_sent", account, channel=channel, purpose=purpose)
 
 
 def latest_code(account: Account, purpose: str = "contact") -> VerificationCode | None:
@@ -96,8 +99,10 @@ def check_code(account: Account, typed: str, purpose: str = "contact") -> codes.
     """Judge the typed code against the newest one sent, and save what it changed."""
     record = latest_code(account, purpose)
     if record is None:
+        security_event("code_dead", account, purpose=purpose, reason="none_sent")
         return codes.Outcome.EXPIRED
     if _matches_a_replaced_code(account, record, typed):
+        security_event("code_dead", account, purpose=purpose, reason="replaced")
         return codes.Outcome.DEAD  # a late message: say the code was replaced, cost no try
     state = codes.CodeState(salt=record.salt, digest=record.digest, sent_at=record.sent_at,
                             wrong_tries=record.wrong_tries, used=record.used_at is not None,
@@ -107,4 +112,21 @@ def check_code(account: Account, typed: str, purpose: str = "contact") -> codes.
     if outcome is codes.Outcome.OK:
         record.used_at = utcnow()
     db.session.commit()
+    _log_check(account, record, outcome)
     return outcome
+
+
+def _log_check(account: Account, record: VerificationCode, outcome: codes.Outcome) -> None:
+    """code_confirmed, code_wrong or code_dead (and why); a mistyped code (not 6 digits)
+    costs no try and is not an event."""
+    if outcome is codes.Outcome.OK:
+        security_event("code_confirmed", account, purpose=record.purpose, channel=record.channel)
+    elif outcome is codes.Outcome.WRONG:
+        security_event("code_wrong", account, purpose=record.purpose,
+                       wrong_tries=record.wrong_tries)
+    elif outcome in (codes.Outcome.DEAD, codes.Outcome.EXPIRED):
+        reason = ("expired" if outcome is codes.Outcome.EXPIRED
+                  else "too_many_tries" if record.wrong_tries >= codes.MAX_WRONG
+                  else "used" if record.used_at else "replaced")
+        security_event("code_dead", account, purpose=record.purpose, reason=reason,
+                       wrong_tries=record.wrong_tries)

@@ -13,6 +13,7 @@ from flask import Flask, Request, Response, flash, session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
+from services.audit_log import security_event
 from services.database import db
 from services.models import WebSession, utcnow
 
@@ -112,6 +113,8 @@ def start_signed_in(account_id: int) -> None:
 
 def end_signed_in(message: str | None) -> None:
     """Sign out: the server forgets the session; the next page shows `message`, if any."""
+    if session.get("account_id"):
+        security_event("sign_out", session["account_id"])
     session.clear()
     session.regenerate()
     if message:
@@ -128,10 +131,12 @@ def end_other_sessions(account_id: int) -> int:
         query = query.filter(WebSession.id != _digest(token))
     ended = db.session.execute(query).rowcount or 0
     session.regenerate()
+    security_event("sessions_ended", account_id, count=ended, others_only=True)
     return ended
 
 
 def end_sessions_of(account_id: int) -> None:
     """End every session of an account on the server, on every device (after a reset)."""
-    db.session.execute(db.delete(WebSession).filter_by(account_id=account_id))
+    ended = db.session.execute(db.delete(WebSession).filter_by(account_id=account_id)).rowcount
     db.session.commit()
+    security_event("sessions_ended", account_id, count=ended or 0)

@@ -16,6 +16,7 @@ from domain.provisional import ProvisionalIdError, parse_provisional_id
 from blueprints.franceconnect import logout_at_provider
 from blueprints.password_reset.forms import ResetStartForm
 from services.accounts import authenticate, link_franceconnect, step_of
+from services.audit_log import security_event
 from services.franceconnect import enabled as franceconnect_enabled
 from services.limiter import SIGN_IN_IDENTIFIER_SCOPE, limiter
 from services.sessions import end_signed_in, start_signed_in
@@ -50,10 +51,13 @@ per_identifier = limiter.shared_limit(
     methods=["POST"], key_func=lambda: _typed_identifier() or "",
     exempt_when=lambda: _typed_identifier() is None, deduct_when=_failed,
     error_message="per-nir",
+    on_breach=lambda _: security_event("sign_in_locked", _typed_identifier(),
+                                       limit="per_identifier"),
 )
 per_address = limiter.shared_limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], scope="sign-in-address",
     methods=["POST"], deduct_when=_failed, error_message="per-address",
+    on_breach=lambda _: security_event("sign_in_locked", _typed_identifier(), limit="per_address"),
 )
 
 
@@ -113,6 +117,7 @@ def sign_in() -> Response | tuple[str, int] | str:
         return _page(form, form.summary()), 400
     account = authenticate(form.password.data, nir=form.nir.nir.value)
     if account is None:
+        security_event("sign_in_failed", "nir:" + form.nir.nir.value, reason="unknown_or_wrong")
         form.password.errors = [WRONG_CREDENTIALS]
         return _page(form, form.summary()), 401
     response = _signed_in(account)
@@ -127,10 +132,14 @@ def _signed_in(account) -> Response:
     """
     pending = session.get("fc_pending")
     start_signed_in(account.id)
+    security_event("sign_in_ok", account, method="password")
     if isinstance(pending, dict) and link_franceconnect(account, pending["sub"]):
+        security_event("franceconnect_linked", account)
         session["fc_id_token"] = pending["id_token"]
         flash("Votre compte FranceConnect est maintenant relié à votre compte Caf. "
               "La prochaine fois, FranceConnect suffit pour vous connecter.")
+    elif isinstance(pending, dict):  # that FranceConnect identity is linked to another account
+        security_event("franceconnect_failed", account, reason="linked_elsewhere")
     return redirect(url_for(page_for(step_of(account))), code=303)
 
 
@@ -146,6 +155,8 @@ def provisional_sign_in():
         return render_template("auth/provisional.html", form=form, errors=form.summary()), 400
     account = authenticate(form.password.data, provisional_id=form.provisional_id.parsed.value)
     if account is None:
+        security_event("sign_in_failed", "pid:" + form.provisional_id.parsed.value,
+                       reason="unknown_or_wrong")
         form.password.errors = [WRONG_PROVISIONAL]
         return render_template("auth/provisional.html", form=form, errors=form.summary()), 401
     return _signed_in(account)

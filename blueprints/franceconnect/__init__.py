@@ -18,6 +18,7 @@ from joserfc.errors import JoseError
 from blueprints.forms import ActionForm
 from domain.journey import page_for
 from services.accounts import find_account, get_account, step_of
+from services.audit_log import security_event
 from services.database import db
 from services.franceconnect import (ACCEPTED_ACR, bare_client, client, enabled, fetch_userinfo,
                                    new_nonce)
@@ -40,6 +41,7 @@ PROBLEMS = {
 
 def _problem(kind: str, status: int) -> tuple[str, int]:
     title, message = PROBLEMS[kind]
+    security_event("franceconnect_failed", reason=kind)
     return render_template("franceconnect/problem.html", title=title, message=message), status
 
 
@@ -97,6 +99,7 @@ def callback():
         session["fc_pending"] = person
         return redirect(url_for("auth.sign_in"), code=303)
     start_signed_in(account.id)
+    security_event("sign_in_ok", account, method="franceconnect")
     session["fc_id_token"] = person["id_token"]
     return redirect(url_for(page_for(step_of(account))), code=303)
 
@@ -121,6 +124,7 @@ def unlink():
         return _expired(form, url_for("account.home"))
     account.franceconnect_sub = None
     db.session.commit()
+    security_event("franceconnect_unlinked", account)
     flash("FranceConnect n'est plus relié à votre compte. "
           "Connectez-vous avec votre numéro de sécurité sociale.")
     return redirect(url_for("account.home"), code=303)

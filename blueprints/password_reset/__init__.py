@@ -17,6 +17,7 @@ from blueprints.new_password import NewPasswordForm, person_of
 from blueprints.password_reset.forms import ResetStartForm
 from domain import codes
 from services.accounts import hash_password
+from services.audit_log import security_event
 from services.codes import check_code, latest_code, send_code
 from services.database import db
 from services.limiter import code_sending_limit, forgive_sign_in_failures, limiter, wait_words
@@ -41,6 +42,8 @@ def _reset() -> dict | None:
 def _send(nir: str) -> None:
     """Send a code if the number has a resettable account; else do nothing, the same way."""
     account = resettable_account(nir)
+    # For operators only, under the pseudonym: whether a code really leaves.
+    security_event("password_reset_requested", nir, known=account is not None)
     if account is not None:
         send_code(account, purpose="reset")
     else:
@@ -177,6 +180,7 @@ def choose(token: str):
             account.password_hash = hash_password(chosen)
             account.password_is_legacy = False
             db.session.commit()
+            security_event("password_changed", account, where="reset")
             end_sessions_of(account.id)  # any device still signed in is signed out
             forgive_sign_in_failures(f"nir:{account.nir}" if account.nir
                                      else f"pid:{account.provisional_id}")
