@@ -33,21 +33,26 @@ def shown_destination(account: Account) -> str:
 
 # What each code is for, said in the message so that a person who asked nothing can tell.
 _WHY = {"contact": "de vérification", "reset": "pour un nouveau mot de passe",
-        "change": "pour confirmer vos nouvelles coordonnées"}
+        "change": "pour confirmer vos nouvelles coordonnées",
+        "device": "pour confirmer un nouvel appareil"}
+# Someone who asked nothing but gets a new-device code: someone else knows the password.
+NOTHING_ASKED = "Vous n'avez rien demandé ? Ne faites rien."
+_NOT_YOU = {"device": "Ce n'est pas vous ? Changez vite votre mot de passe."}
 
 
 def _texts(code: str, channel: str, purpose: str) -> tuple[str, str | None]:
     minutes = int(codes.CODE_TTL.total_seconds() // 60)
     why = _WHY[purpose]
+    not_you = _NOT_YOU.get(purpose)
     if channel == "sms":
         return (f"Mon Compte Caf : votre code {why} est {code}. Il marche {minutes} minutes. "
-                "Ne le donnez à personne."), None
+                "Ne le donnez à personne." + (f" {not_you}" if not_you else "")), None
     return ("Bonjour,\n\n"
             f"Votre code {why} est : {code}\n\n"
             "Écrivez ce code sur la page Mon Compte Caf.\n"
             f"Le code marche pendant {minutes} minutes.\n"
             "Ne donnez ce code à personne. La Caf ne vous le demande jamais.\n\n"
-            "Vous n'avez rien demandé ? Ne faites rien.\n\n"
+            f"{not_you or NOTHING_ASKED}\n\n"
             "La Caf"), f"Votre code {why} Mon Compte Caf"
 
 

@@ -35,6 +35,11 @@ def settings_from_env(instance_path: str, env: str | None = None) -> dict:
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per 10 minutes"),
         "REMEMBER_NIR_DAYS": int(os.environ.get("REMEMBER_NIR_DAYS", "395")),  # 13 months
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "30")),
+        # New-device confirmation (issue 8): a sign-in from a device not seen before asks
+        # for a code sent to the verified contact. On in production, off in development so
+        # that the demo stays simple. A confirmed device is remembered KNOWN_DEVICE_DAYS.
+        "NEW_DEVICE_CHECK": _bool("NEW_DEVICE_CHECK", production),
+        "KNOWN_DEVICE_DAYS": int(os.environ.get("KNOWN_DEVICE_DAYS", "30")),
         # Number of reverse proxies in front of the app, to read the real client address.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_NAME": "moncompte_session",

@@ -41,6 +41,26 @@ def code_sending_limit(key_func: Callable[[], str], on_breach: Callable[[str], R
     )
 
 
+def count_code_sending(key: str) -> int | None:
+    """For a code sent outside a route wrapped by code_sending_limit (the new-device code,
+    sent by the sign-in itself): None and the sending is counted, or the seconds to wait."""
+    items = parse_many(f"{current_app.config['CODE_LIMIT_INTERVAL']};"
+                       f"{current_app.config['CODE_LIMIT_HOURLY']}")
+    args = [key, "code-sending"]
+    if limiter._key_prefix:  # as Flask-Limiter builds the keys of the routes' limits
+        args = [limiter._key_prefix, *args]
+    waits = []
+    for item in items:
+        if not limiter.limiter.test(item, *args):
+            reset_time = limiter.limiter.get_window_stats(item, *args).reset_time
+            waits.append(max(1, math.ceil(reset_time - time.time())))
+    if waits:
+        return max(waits)
+    for item in items:
+        limiter.limiter.hit(item, *args)
+    return None
+
+
 def wait_words(seconds: int) -> str:
     """«15 minutes», «1 minute», «30 secondes»: a wait said in words."""
     if seconds < 60:

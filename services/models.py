@@ -81,7 +81,8 @@ class VerificationCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
-    # "contact" (first login) or "reset" (forgotten password): a code serves one purpose only.
+    # "contact" (first login), "reset" (forgotten password), "change" (new contact details)
+    # or "device" (sign-in from a new device): a code serves one purpose only.
     purpose: Mapped[str] = mapped_column(String(10), default="contact", server_default="contact")
     channel: Mapped[str] = mapped_column(String(4))
     destination: Mapped[str] = mapped_column(String(254))

@@ -106,6 +106,10 @@ DOCUMENTS = [
     # FranceConnect switched on (an issuer where nothing answers).
     "fc-sign-in", "fc-other-ways", "fc-unavailable", "fc-refused", "fc-logged-out-state",
     "fc-sign-in-pending", "fc-account-home-linked", "too-many-tries-per-address",
+    # New-device confirmation switched on (as in production).
+    "device-check-sms", "device-check-error-wrong", "device-check-error-empty",
+    "fragment-device-code-live", "device-check-too-soon", "device-check-new-code-sent",
+    "device-check-mail",
 ]
 
 
@@ -405,6 +409,34 @@ def _franceconnect(rec: Recorder, app) -> None:
     rec.take("too-many-tries-per-address", sign_in(office, "1850175123499", "Pas-le-bon-1"), 429)
 
 
+def _new_device(rec: Recorder, app) -> None:
+    """NEW_DEVICE_CHECK on: Karim (SMS) on a device not seen before, then Véronique (mail)."""
+    from services.limiter import limiter
+
+    client = app.test_client()
+    url = "/connexion/nouvel-appareil"
+    _redirected(sign_in(client, KARIM_NIR, KARIM_PASSWORD), url)
+    rec.take("device-check-sms", client.get(url))
+    code = _newest_code(client)
+    rec.take("device-check-error-wrong", _post(client, url, {"code": _other_code(code),
+                                                             "remember_device": "y"}), 400)
+    rec.take("device-check-error-empty", _post(client, url, {"code": ""}), 400)
+    rec.take("fragment-device-code-live", _post(client, url + "/saisie", {"code": "12"}, url, HTMX),
+             fragment=True)
+    rec.take("device-check-too-soon", _post(client, url + "/nouveau", {}, url), 429)
+    limiter.reset()
+    _redirected(_post(client, url + "/nouveau", {}, url), url)
+    rec.take("device-check-new-code-sent", client.get(url))
+    _redirected(_post(client, url, {"code": _newest_code(client)}), "/mon-compte")
+
+    update_account(app, VERONIQUE_NIR, journey_state="done", password_is_legacy=False,
+                   email="veronique.f@example.org", code_channel="mail",
+                   contact_verified_at=account_row(app, KARIM_NIR).contact_verified_at)
+    veronique = app.test_client()
+    _redirected(sign_in(veronique, VERONIQUE_NIR, VERONIQUE_PASSWORD), url)
+    rec.take("device-check-mail", veronique.get(url))
+
+
 def _draw_every_page(tmp_path_factory, template_db) -> tuple[dict[str, Document], list, set]:
     from services.database import db
     from services.limiter import limiter
@@ -413,13 +445,16 @@ def _draw_every_page(tmp_path_factory, template_db) -> tuple[dict[str, Document]
     folder = tmp_path_factory.mktemp("html-valid")
     shutil.copyfile(template_db, folder / "main.db")
     shutil.copyfile(template_db, folder / "fc.db")
+    shutil.copyfile(template_db, folder / "device.db")
     app = make_app(folder / "main.db")
     fc_app = make_app(folder / "fc.db", FRANCECONNECT_ISSUER=closed_port_issuer(),
                       FRANCECONNECT_CLIENT_ID="caf-test", FRANCECONNECT_CLIENT_SECRET="secret",
                       LOGIN_LIMIT_PER_ADDRESS="3 per 10 minutes")
+    device_app = make_app(folder / "device.db", NEW_DEVICE_CHECK=True)
     rec = Recorder()
     rec.watch(app)
     rec.watch(fc_app)
+    rec.watch(device_app)
     limiter.reset()
     try:
         _public_pages(rec, app.test_client())
@@ -429,9 +464,11 @@ def _draw_every_page(tmp_path_factory, template_db) -> tuple[dict[str, Document]
         _mon_compte(rec, app.test_client())
         _password_reset(rec, app.test_client())
         _franceconnect(rec, fc_app)
+        limiter.reset()
+        _new_device(rec, device_app)
     finally:
         limiter.reset()
-        for each in (app, fc_app):
+        for each in (app, fc_app, device_app):
             with each.app_context():
                 db.engine.dispose()
     rules = [(rule.endpoint, rule.rule) for rule in app.url_map.iter_rules()

@@ -416,15 +416,22 @@ def test_every_post_route_refuses_a_missing_or_forged_token(app, forged):
     assert resetting.post("/mot-de-passe-oublie", data={
         "csrf_token": get_csrf(resetting, "/mot-de-passe-oublie"),
         "nir": KARIM_NIR}).status_code == 303
+    confirming = app.test_client()  # Karim on a device not seen before, a code sent
+    app.config["NEW_DEVICE_CHECK"] = True
+    assert sign_in(confirming, KARIM_NIR, KARIM_PASSWORD).headers["Location"].endswith(
+        "/connexion/nouvel-appareil")
+    app.config["NEW_DEVICE_CHECK"] = False
+    from services.limiter import limiter
+    limiter.reset()  # the device code and the contact code share Karim's 30 s limit
     changing = app.test_client()  # Karim changing his contact details, a code sent
     assert sign_in(changing, KARIM_NIR, KARIM_PASSWORD).status_code == 303
     assert changing.post("/mon-compte/coordonnees", data={
         "csrf_token": get_csrf(changing, "/mon-compte/coordonnees"),
         "email": "karim.nouveau@example.org", "channel": "mail"}).status_code == 303
-    from services.limiter import limiter
     limiter.reset()  # the codes just sent must not hide the CSRF check behind the 30 s wait
     visitors = [("stranger", stranger, None), ("karim", karim, None),
-                ("resetting", resetting, None), ("changing", changing, None)]
+                ("resetting", resetting, None), ("confirming", confirming, None),
+                ("changing", changing, None)]
     visitors += [(f"veronique at {step}", veronique, step)
                  for step in ("cgu", "password", "contact", "code")]
 

@@ -7,6 +7,7 @@ from flask import (Blueprint, Response, current_app, flash, make_response, redir
                    render_template, request, session, url_for)
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from blueprints.auth import device
 from blueprints.forms import ActionForm
 from blueprints.auth.forms import (ForgetNirForm, NirLiveForm, ProvisionalSignInForm,
                                    SignInForm, SignOutForm)
@@ -126,7 +127,22 @@ def sign_in() -> Response | tuple[str, int] | str:
 
 
 def _signed_in(account) -> Response:
-    """A new session for the account, and on to where its journey says it must be.
+    """A new session for the account, and on to where its journey says it must be; first
+    the new-device code if this device is unknown (blueprints/auth/device.py)."""
+    if device.needs_check(account):
+        response = device.start_check(account)
+        if response is None:
+            errors = [(None, device.SEND_FAILED)]
+            if request.endpoint == "auth.provisional_sign_in":
+                return make_response(render_template(
+                    "auth/provisional.html", form=ProvisionalSignInForm(), errors=errors), 503)
+            return make_response(_page(_prefilled(SignInForm()), errors), 503)
+        return response
+    return _finish_sign_in(account)
+
+
+def _finish_sign_in(account) -> Response:
+    """Signed in: a new session, and on to where the journey says.
 
     If the person came from FranceConnect without a linked account, this sign-in links it.
     """
@@ -141,6 +157,9 @@ def _signed_in(account) -> Response:
     elif isinstance(pending, dict):  # that FranceConnect identity is linked to another account
         security_event("franceconnect_failed", account, reason="linked_elsewhere")
     return redirect(url_for(page_for(step_of(account))), code=303)
+
+
+device.register(bp, _finish_sign_in)
 
 
 @bp.route("/identifiant-provisoire", methods=["GET", "POST"])
