@@ -429,3 +429,37 @@ def test_no_personal_data_in_karims_reset(app, client, logs):
     for value in (KARIM_NIR, "1 75 01 69 123 045", KARIM_PASSWORD, NEW_PASSWORD, token,
                   "+33612345678", "karim", "127.0.0.1"):
         assert value not in text, value
+
+
+def test_the_new_device_check_and_a_remembered_device_are_logged(tmp_path, capsys) -> None:
+    """With NEW_DEVICE_CHECK on: the check starts (a code sent), then the device is remembered."""
+    import json as _json
+
+    from app import create_app
+    from flask_helpers import KARIM_NIR, KARIM_PASSWORD, csrf_from, sign_in
+    from services.database import create_schema
+    from services.demo import load_demo_data
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t" * 32, "NEW_DEVICE_CHECK": True,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/d.db"})
+    with app.app_context():
+        create_schema()
+        load_demo_data()
+    client = app.test_client()
+    capsys.readouterr()
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    with app.app_context():
+        from services.models import OutboxMessage
+        from services.database import db
+        body = db.session.execute(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).scalars().first().body
+    import re as _re
+    code = _re.search(r"\b(\d{6})\b", body).group(1)
+    page = client.get("/connexion/nouvel-appareil")
+    client.post("/connexion/nouvel-appareil", data={"csrf_token": csrf_from(page), "code": code,
+                                                   "remember_device": "y"})
+    lines = [_json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    events = [line["event"] for line in lines]
+    assert "new_device_check" in events and "device_remembered" in events
+    check = next(line for line in lines if line["event"] == "new_device_check")
+    assert check["code_sent"] is True and len(check["who"]) == 16
+    assert events.index("new_device_check") < events.index("sign_in_ok") < events.index("device_remembered")

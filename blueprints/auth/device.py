@@ -23,6 +23,7 @@ from blueprints.forms import ActionForm
 from domain import codes
 from domain.journey import Step
 from services.accounts import get_account
+from services.audit_log import security_event
 from domain.contact import hide_email, hide_phone
 from services.codes import check_code, destination, latest_code, send_code
 from services.limiter import code_sending_limit, count_code_sending, wait_words
@@ -97,6 +98,7 @@ def start_check(account: Account) -> Response | None:
         flash(f"Vous avez déjà demandé un code. Attendez {wait_words(wait)} "
               "avant d'en demander un autre.")
     session[PENDING] = {"account_id": account.id}
+    security_event("new_device_check", account, code_sent=wait is None)
     return redirect(url_for("auth.new_device"), code=303)
 
 
@@ -156,6 +158,7 @@ def register(bp, finish) -> None:
         response = finish(account)  # a new session (new identifier): the pending state goes
         if remember:
             _remember_device(response, account.id)
+            security_event("device_remembered", account, days=_max_age() // 86400)
         return response
 
     @bp.post("/connexion/nouvel-appareil/saisie")
