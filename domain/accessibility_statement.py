@@ -29,6 +29,7 @@ SAMPLE: tuple[tuple[str, str], ...] = (
     ("first_login.password", "Mon mot de passe"),
     ("first_login.contact", "Coordonnées de contact"),
     ("first_login.code", "Vérification de vos coordonnées de contact"),
+    ("auth.new_device", "Confirmer cet appareil"),
     ("account.home", "Mon Compte"),
     ("account.payments", "Détail de mes allocations"),
     ("account.attestations", "Mes attestations"),

@@ -1,5 +1,5 @@
 """Issue 8, item 5: new-device confirmation, as production has it (NEW_DEVICE_CHECK on).
-Karim signs in on a 320 px phone, JavaScript on and off: «Confirmer cet appareil», a wrong
+Karim signs in on a 320 px and a 412 px phone, JavaScript on and off: «Confirmer cet appareil», a wrong
 code, the right one with «Se souvenir de cet appareil», Mon Compte; signed out, he signs in
 again and goes straight to Mon Compte. Every state audited (axe, touch targets, reflow)."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.helpers import (KARIM_NAME, KARIM_NIR, KARIM_PASSWORD, assert_error_state, audit,
+from e2e.helpers import (KARIM_NAME, KARIM_NIR, KARIM_PASSWORD, VIEWPORTS, assert_error_state, audit,
                          build_app, is_document_post, serving, submit_sign_in)
 
 DEVICE_PAGE = "/connexion/nouvel-appareil"
@@ -41,6 +41,9 @@ def press(page: Page, name: str) -> int:
     return answer.value.status
 
 
+# A page that came after the catalogue of e2e/test_accessibility_audit.py: audited here at
+# both phone widths (issue 7: every page and every state at 320 and 412 px).
+@pytest.mark.parametrize("viewport", [VIEWPORTS["320"], VIEWPORTS["412"]], ids=["w320", "w412"])
 def test_karim_confirms_his_new_phone_then_is_not_asked_again(browser: Browser, page: Page):
     page.goto("/connexion")
     assert submit_sign_in(page, KARIM_NIR, KARIM_PASSWORD).status == 303
