@@ -173,7 +173,8 @@ def letters() -> str:
 @bp.get("/courriers/<int:letter_id>")
 @account_required
 def letter(letter_id: int) -> str:
-    item = db.session.get(Letter, letter_id)
+    # A number past SQLite's 64-bit INTEGER names no letter (and would make the look-up fail).
+    item = db.session.get(Letter, letter_id) if letter_id < 2**63 else None
     if item is None or item.account_id != g.account.id:
         abort(404)
     if item.read_at is None:
