@@ -162,6 +162,9 @@ class RedisStore:
         ended, _ = pipe.execute()
         return ended
 
+    def check(self) -> bool:
+        return bool(self.redis.ping())
+
     def records(self) -> list[tuple[str, int | None, str, datetime]]:
         found = []
         for key in self.redis.scan_iter(f"{self.prefix}session:*"):
