@@ -53,7 +53,9 @@ wait_for() {
 }
 
 debian_cluster() {
-  # "15 main" of the newest cluster that pg_lsclusters lists, if any.
+  # "15 main" of the newest cluster that pg_lsclusters lists, if any (PG_CLUSTER=none: use
+  # the initdb one in PG_FALLBACK_DIR even so).
+  [ "${PG_CLUSTER:-}" != none ] || return 1
   command -v pg_lsclusters >/dev/null || return 1
   pg_lsclusters -h 2>/dev/null | awk '{print $1, $2}' | sort -V | tail -1 | grep .
 }
@@ -72,8 +74,11 @@ start_pg() {
       say "no cluster: initdb into $PG_FALLBACK_DIR"
       mkdir -p "$PG_FALLBACK_DIR"
       chown postgres: "$PG_FALLBACK_DIR" 2>/dev/null || true
-      as_postgres "$bin/initdb" -q -D "$PG_FALLBACK_DIR" -A scram-sha-256 -U postgres \
-        --pwfile=<(echo postgres) >/dev/null
+      echo postgres > "$PG_FALLBACK_DIR.pw"
+      chown postgres: "$PG_FALLBACK_DIR.pw" 2>/dev/null || true
+      as_postgres "$bin/initdb" -D "$PG_FALLBACK_DIR" -A scram-sha-256 -U postgres \
+        --pwfile="$PG_FALLBACK_DIR.pw" >/dev/null
+      rm -f "$PG_FALLBACK_DIR.pw"
     fi
     as_postgres "$bin/pg_ctl" -D "$PG_FALLBACK_DIR" -l "$PG_FALLBACK_DIR/log" -w start \
       -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k /tmp" >/dev/null
