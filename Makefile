@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 # A Chromium for the e2e tests: Debian's when there is one, else Playwright's own.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-dev install-test chromium guide-pictures bench clean
+.PHONY: run test test-pg services install install-dev install-test chromium guide-pictures bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,16 @@ node_modules/.installed: package.json package-lock.json
 
 test: chromium node_modules/.installed
 	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) $(BIN)/pytest
+
+# The same suite on PostgreSQL and Redis (issue 8): scripts/services.sh installs them from
+# Debian's packages if missing and starts them on loopback; tests/ and e2e/ then use them
+# (TEST_DATABASE_URL, TEST_REDIS_URL, E2E_DATABASE_URL, E2E_REDIS_URL).
+services:
+	bash scripts/services.sh
+
+test-pg: chromium node_modules/.installed
+	eval "$$(bash scripts/services.sh)" && \
+	  CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) $(BIN)/pytest $(PYTEST_ARGS)
 
 $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -r requirements-bench.txt

@@ -15,7 +15,7 @@ from services import models  # noqa: F401  (tables known to Alembic)
 from services.database import db, migrate
 from services.franceconnect import init_franceconnect
 from services.limiter import limiter
-from services.sessions import DatabaseSessionInterface
+from services.sessions import ServerSessionInterface, make_store
 from services.web import register_web
 
 
@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     Compress(app)
     Htmx(app)
-    app.session_interface = DatabaseSessionInterface()
+    app.session_interface = ServerSessionInterface(make_store(app.config))
     init_franceconnect(app)
     register_web(app)
     init_logging(app)

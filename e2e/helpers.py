@@ -6,6 +6,7 @@ exactly which element or request is at fault.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -363,14 +364,48 @@ def summary_messages(page: Page) -> list[str]:
 
 # --- the app under test ----------------------------------------------------------------
 
+# PostgreSQL and Redis (scripts/services.sh prints these) instead of a SQLite file per app
+# and the in-memory limiter.
+E2E_DATABASE_URL = os.environ.get("E2E_DATABASE_URL", "")
+E2E_REDIS_URL = os.environ.get("E2E_REDIS_URL", "")
+_built = []
+
+
+def _database_for(tmp: Path) -> str:
+    """A SQLite file in `tmp`; on PostgreSQL, a new empty schema of E2E_DATABASE_URL (one
+    per app, as apps of several modules live at once)."""
+    if not E2E_DATABASE_URL:
+        return f"sqlite:///{tmp}/e2e.db"
+    from sqlalchemy import create_engine
+
+    schema = f"e2e_{len(_built)}"
+    engine = create_engine(E2E_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    engine.dispose()
+    return E2E_DATABASE_URL + ("&" if "?" in E2E_DATABASE_URL else "?") + \
+        f"options=-csearch_path%3D{schema}"
+
+
 def build_app(tmp: Path, **extra):
-    """The app on a fresh SQLite file in `tmp`, with the schema and the demo accounts."""
+    """The app on a fresh database (a SQLite file in `tmp`, or E2E_DATABASE_URL), with the
+    schema and the demo accounts; its limits and sessions in E2E_REDIS_URL if set."""
     from app import create_app
     from services.database import create_schema
     from services.demo import load_demo_data
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "e2e", "SESSION_COOKIE_SECURE": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db", **extra})
+    config = {"TESTING": True, "SECRET_KEY": "e2e", "SESSION_COOKIE_SECURE": False,
+              "SQLALCHEMY_DATABASE_URI": _database_for(tmp)}
+    if E2E_REDIS_URL:
+        config["RATELIMIT_STORAGE_URI"] = E2E_REDIS_URL
+        if not _built:
+            import redis
+
+            with redis.Redis.from_url(E2E_REDIS_URL) as client:
+                client.flushdb()
+    _built.append(tmp)
+    app = create_app({**config, **extra})
     with app.app_context():
         create_schema()
         load_demo_data()
@@ -390,3 +425,25 @@ def serving(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def age_sessions(app, minutes: int, account_id: int | None = None) -> int:
+    """The server's clock: the stored sessions (of `account_id`, or all) were last used
+    `minutes` earlier, in the database or in Redis. Returns how many."""
+    from datetime import timedelta
+
+    from services.database import db
+
+    with app.app_context():
+        store = app.session_interface.store
+        idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+        changed = 0
+        for digest, owner, _, _ in store.records():
+            if account_id is not None and owner != account_id:
+                continue
+            record = store.get(digest)
+            record.last_seen_at -= timedelta(minutes=minutes)
+            store.put(digest, record, idle)
+            changed += 1
+        db.session.commit()
+        return changed

@@ -21,13 +21,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
 from e2e.helpers import (
+    age_sessions,
     ERROR_TITLE,
     KARIM_NIR,
     KARIM_PASSWORD,
@@ -552,16 +552,10 @@ def walk_account(walk: Walk, app) -> None:
     walk("connexion : déconnecté, numéro retenu")
 
     if getattr(page, "e2e_js", True):  # the session ends: the page leaves the personal data
-        from services.database import db
-        from services.models import WebSession
-
         submit_sign_in(page, KARIM_NIR, KARIM_PASSWORD)
         expect(page).to_have_url(re.compile(r"/mon-compte$"))
         page.wait_for_load_state("networkidle")
-        with app.app_context():
-            for row in db.session.execute(db.select(WebSession)).scalars():
-                row.last_seen_at -= timedelta(minutes=31)
-            db.session.commit()
+        age_sessions(app, 31)
         page.clock.fast_forward("30:01")
         expect(page).to_have_url(re.compile(r"/connexion$"))
         expect(main(page)).to_contain_text("session s'est fermée")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.helpers import (
+    age_sessions,
     KARIM_NAME,
     KARIM_NIR,
     KARIM_PASSWORD,
@@ -303,8 +303,6 @@ def test_session_warning_appears_and_rester_connecte_keeps_the_session(app, brow
 
 def test_at_the_end_of_the_session_the_page_leaves_personal_data(app, browser: Browser, new_page) -> None:
     from services.database import db
-    from services.models import WebSession
-
     from services.models import Account
 
     page = new_page(W320, True)
@@ -317,11 +315,7 @@ def test_at_the_end_of_the_session_the_page_leaves_personal_data(app, browser: B
     # The server's clock: the session was last used 31 minutes ago.
     with app.app_context():
         karim_id = db.session.execute(db.select(Account.id).filter_by(nir=KARIM_NIR.replace(" ", ""))).scalar_one()
-        rows = db.session.execute(db.select(WebSession).filter_by(account_id=karim_id)).scalars().all()
-        assert rows
-        for row in rows:
-            row.last_seen_at -= timedelta(minutes=31)
-        db.session.commit()
+    assert age_sessions(app, 31, karim_id)
     page.clock.fast_forward("30:01")
     expect(page).to_have_url(re.compile(r"/connexion$"))
     expect(page.locator("main")).to_contain_text("votre session s'est fermée après 30 minutes")

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 DEV_SECRET = "dev-secret-not-for-production"
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
 
 
 class ConfigError(RuntimeError):
@@ -23,11 +24,20 @@ def settings_from_env(instance_path: str, env: str | None = None) -> dict:
     env = env or os.environ.get("APP_ENV", "development")
     production = env == "production"
     default_db = "sqlite:///" + str(Path(instance_path) / "moncompte.db")
+    limits_uri = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     return {
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Limits, code counters and the password-reset decoy: in this process's memory by
+        # default; redis://host:6379/0 so that they hold across processes and hosts.
+        "RATELIMIT_STORAGE_URI": limits_uri,
+        # If Redis stops, the limits go on in memory (per process) and the log says so.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Server-side sessions: in the database by default, in Redis when the limits are
+        # there (or SESSION_STORE_URI=redis://…); SESSION_STORE_URI=database keeps the DB.
+        # Empty: follow RATELIMIT_STORAGE_URI (services/sessions.py, session_store_uri).
+        "SESSION_STORE_URI": os.environ.get("SESSION_STORE_URI", ""),
         "RATELIMIT_STRATEGY": "moving-window",
         "RATELIMIT_HEADERS_ENABLED": False,
         # Numbers from journey.md; each can be changed without touching code.

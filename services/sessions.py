@@ -1,4 +1,5 @@
-"""Server-side sessions: the cookie holds a random token, the data stays in the database.
+"""Server-side sessions: the cookie holds a random token, the data stays on the server,
+in the database (default) or in Redis (SESSION_STORE_URI, or RATELIMIT_STORAGE_URI=redis://…).
 
 Flask's default session is signed, not encrypted; journey state must not travel in it.
 """
@@ -7,13 +8,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
-from flask import Flask, Request, Response, flash, session
+from flask import Flask, Request, Response, current_app, flash, session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from services.audit_log import security_event
+from services.config import REDIS_SCHEMES, ConfigError
 from services.database import db
 from services.models import WebSession, utcnow
 
@@ -45,25 +48,179 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class DatabaseSessionInterface(SessionInterface):
+@dataclass
+class SessionRecord:
+    """What the server keeps of a session, wherever it keeps it."""
+
+    data: str = "{}"
+    account_id: int | None = None
+    last_seen_at: datetime = field(default_factory=utcnow)
+
+
+class DatabaseStore:
+    """Sessions in the `web_session` table (the default). Writes join the request's
+    transaction; the interface commits."""
+
+    def get(self, digest: str) -> SessionRecord | None:
+        row = db.session.get(WebSession, digest)
+        if row is None:
+            return None
+        return SessionRecord(row.data, row.account_id, row.last_seen_at)
+
+    def put(self, digest: str, record: SessionRecord, idle: timedelta) -> None:
+        row = db.session.get(WebSession, digest) or WebSession(id=digest)
+        row.data, row.account_id, row.last_seen_at = (record.data, record.account_id,
+                                                      record.last_seen_at)
+        db.session.add(row)
+
+    def touch(self, digest: str, record: SessionRecord, idle: timedelta) -> None:
+        row = db.session.get(WebSession, digest)
+        if row is not None:
+            row.last_seen_at = record.last_seen_at
+
+    def delete(self, digest: str) -> None:
+        row = db.session.get(WebSession, digest)
+        if row is not None:
+            db.session.delete(row)
+
+    def delete_of_account(self, account_id: int, keep: str | None = None) -> int:
+        query = db.delete(WebSession).filter(WebSession.account_id == account_id)
+        if keep:
+            query = query.filter(WebSession.id != keep)
+        return db.session.execute(query).rowcount or 0
+
+    def records(self) -> list[tuple[str, int | None, str, datetime]]:
+        rows = db.session.execute(db.select(WebSession)).scalars().all()
+        return [(r.id, r.account_id, r.data, r.last_seen_at) for r in rows]
+
+
+class RedisStore:
+    """Sessions in Redis, shared by every process and host: one key per session (JSON,
+    expiring with the idle timeout plus an hour, so that a page can still say «your session
+    timed out» for a while), and a set per account of its sessions' keys, so that every
+    session of an account can be ended."""
+
+    GRACE = timedelta(hours=1)
+
+    def __init__(self, uri: str, prefix: str = "moncompte:") -> None:
+        import redis
+
+        self.redis = redis.Redis.from_url(uri, socket_timeout=2, socket_connect_timeout=2)
+        self.prefix = prefix
+
+    def _key(self, digest: str) -> str:
+        return f"{self.prefix}session:{digest}"
+
+    def _index(self, account_id: int) -> str:
+        return f"{self.prefix}account-sessions:{account_id}"
+
+    def get(self, digest: str) -> SessionRecord | None:
+        raw = self.redis.get(self._key(digest))
+        if raw is None:
+            return None
+        value = json.loads(raw)
+        return SessionRecord(value["data"], value["account_id"],
+                             datetime.fromtimestamp(value["last_seen"], timezone.utc)
+                             .replace(tzinfo=None))
+
+    def put(self, digest: str, record: SessionRecord, idle: timedelta) -> None:
+        old = self.get(digest)
+        value = json.dumps({"data": record.data, "account_id": record.account_id,
+                            "last_seen": record.last_seen_at.replace(tzinfo=timezone.utc)
+                            .timestamp()})
+        ttl = max(1, int((record.last_seen_at + idle + self.GRACE - utcnow()).total_seconds()))
+        pipe = self.redis.pipeline()
+        if old is not None and old.account_id is not None and old.account_id != record.account_id:
+            pipe.srem(self._index(old.account_id), digest)
+        pipe.set(self._key(digest), value, ex=ttl)
+        if record.account_id is not None:
+            pipe.sadd(self._index(record.account_id), digest)
+            # The index lives as long as the longest-lived of its sessions.
+            pipe.expire(self._index(record.account_id), ttl, gt=True)
+            pipe.expire(self._index(record.account_id), ttl, nx=True)
+        pipe.execute()
+
+    touch = put
+
+    def delete(self, digest: str) -> None:
+        old = self.get(digest)
+        pipe = self.redis.pipeline()
+        pipe.delete(self._key(digest))
+        if old is not None and old.account_id is not None:
+            pipe.srem(self._index(old.account_id), digest)
+        pipe.execute()
+
+    def delete_of_account(self, account_id: int, keep: str | None = None) -> int:
+        index = self._index(account_id)
+        digests = [d.decode() for d in self.redis.smembers(index)]
+        digests = [d for d in digests if d != keep]
+        if not digests:
+            return 0
+        pipe = self.redis.pipeline()
+        pipe.delete(*(self._key(d) for d in digests))
+        pipe.srem(index, *digests)
+        ended, _ = pipe.execute()
+        return ended
+
+    def check(self) -> bool:
+        return bool(self.redis.ping())
+
+    def records(self) -> list[tuple[str, int | None, str, datetime]]:
+        found = []
+        for key in self.redis.scan_iter(f"{self.prefix}session:*"):
+            digest = key.decode().rsplit(":", 1)[1]
+            record = self.get(digest)
+            if record is not None:
+                found.append((digest, record.account_id, record.data, record.last_seen_at))
+        return found
+
+
+def session_store_uri(config: dict) -> str:
+    """SESSION_STORE_URI, else Redis when the limits are in Redis, else the database."""
+    uri = config.get("SESSION_STORE_URI") or ""
+    if uri:
+        return uri
+    limits = config.get("RATELIMIT_STORAGE_URI") or ""
+    return limits if limits.startswith(REDIS_SCHEMES) else "database"
+
+
+def make_store(config: dict) -> DatabaseStore | RedisStore:
+    uri = session_store_uri(config)
+    if uri == "database":
+        return DatabaseStore()
+    if uri.startswith(REDIS_SCHEMES):
+        return RedisStore(uri)
+    raise ConfigError(f"SESSION_STORE_URI: «database» or redis://…, not {uri!r}")
+
+
+def session_store():
+    return current_app.session_interface.store
+
+
+class ServerSessionInterface(SessionInterface):
+    def __init__(self, store: DatabaseStore | RedisStore) -> None:
+        self.store = store
+
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 100:
             return ServerSession()
-        row = db.session.get(WebSession, _digest(token))
+        digest = _digest(token)
+        record = self.store.get(digest)
         idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
-        if row is None or utcnow() - row.last_seen_at > idle:
+        if record is None or utcnow() - record.last_seen_at > idle:
             fresh = ServerSession()
-            if row is not None:
-                fresh.timed_out = row.account_id is not None
-                db.session.delete(row)
+            if record is not None:
+                fresh.timed_out = record.account_id is not None
+                self.store.delete(digest)
                 db.session.commit()
             return fresh
-        session = ServerSession(json.loads(row.data), token)
-        if utcnow() - row.last_seen_at > _TOUCH_EVERY:
-            row.last_seen_at = utcnow()
+        session = ServerSession(json.loads(record.data), token)
+        if utcnow() - record.last_seen_at > _TOUCH_EVERY:
+            record.last_seen_at = utcnow()
+            self.store.touch(digest, record, idle)
             db.session.commit()
-        session.seconds_left = int((idle - (utcnow() - row.last_seen_at)).total_seconds())
+        session.seconds_left = int((idle - (utcnow() - record.last_seen_at)).total_seconds())
         return session
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
@@ -78,9 +235,7 @@ class DatabaseSessionInterface(SessionInterface):
         if not session.modified:
             return
         if session.token and (session.rotate or not session):
-            old = db.session.get(WebSession, _digest(session.token))
-            if old is not None:
-                db.session.delete(old)
+            self.store.delete(_digest(session.token))
         if not session:
             db.session.commit()
             if session.token:
@@ -88,19 +243,13 @@ class DatabaseSessionInterface(SessionInterface):
             return
         if session.rotate or not session.token:
             session.token = secrets.token_urlsafe(32)
-            row = WebSession(id=_digest(session.token))
-            db.session.add(row)
-        else:
-            row = db.session.get(WebSession, _digest(session.token)) or WebSession(
-                id=_digest(session.token)
-            )
-            db.session.add(row)
-        row.data = json.dumps(dict(session))
-        row.account_id = session.get("account_id")
-        row.last_seen_at = utcnow()
+        record = SessionRecord(json.dumps(dict(session)), session.get("account_id"), utcnow())
+        self.store.put(_digest(session.token), record,
+                       timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]))
         db.session.commit()
         response.vary.add("Cookie")
         response.set_cookie(name, session.token, **cookie)
+
 
 
 
@@ -126,10 +275,7 @@ def end_other_sessions(account_id: int) -> int:
     and this session gets a new identifier. Part of the caller's transaction (no commit).
     Returns how many sessions were ended."""
     token = getattr(session, "token", None)
-    query = db.delete(WebSession).filter(WebSession.account_id == account_id)
-    if token:
-        query = query.filter(WebSession.id != _digest(token))
-    ended = db.session.execute(query).rowcount or 0
+    ended = session_store().delete_of_account(account_id, _digest(token) if token else None)
     session.regenerate()
     security_event("sessions_ended", account_id, count=ended, others_only=True)
     return ended
@@ -137,6 +283,6 @@ def end_other_sessions(account_id: int) -> int:
 
 def end_sessions_of(account_id: int) -> None:
     """End every session of an account on the server, on every device (after a reset)."""
-    ended = db.session.execute(db.delete(WebSession).filter_by(account_id=account_id)).rowcount
+    ended = session_store().delete_of_account(account_id)
     db.session.commit()
     security_event("sessions_ended", account_id, count=ended or 0)

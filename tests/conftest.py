@@ -2,7 +2,10 @@
 
 The schema and the demo accounts are made once per test session (the Alembic upgrade
 and scrypt hashing are the slow part) into a template SQLite file; each test gets its
-own copy, so a test may change the database freely.
+own copy, so a test may change the database freely. With TEST_DATABASE_URL (PostgreSQL),
+the schema is made once in that database and every table is emptied and refilled from a
+snapshot before each test; with TEST_REDIS_URL, the limits and sessions are in Redis,
+emptied (FLUSHDB) before each test.
 
 Helpers (read a page, get its CSRF token, sign in) live in flask_helpers.py so that test
 modules can import them: e2e/ has a conftest.py of its own, and two modules named
@@ -10,14 +13,14 @@ modules can import them: e2e/ has a conftest.py of its own, and two modules name
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from werkzeug.security import generate_password_hash
 
-from flask_helpers import (DEMO_PASSWORDS, FAST_SCRYPT, get_csrf, make_app,  # noqa: F401
-                           page, sign_in)
+from flask_helpers import (DEMO_PASSWORDS, FAST_SCRYPT, TEST_DATABASE_URL,  # noqa: F401
+                           flush_redis, fresh_database, get_csrf, make_app, page, reset_schema, sign_in,
+                           take_snapshot)
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +29,11 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from services.database import create_schema, db
     from services.demo import load_demo_data
 
-    db_file = tmp_path_factory.mktemp("template") / "template.db"
+    if TEST_DATABASE_URL:
+        reset_schema(TEST_DATABASE_URL)
+        db_file = TEST_DATABASE_URL
+    else:
+        db_file = tmp_path_factory.mktemp("template") / "template.db"
     app = make_app(db_file)
     with app.app_context():
         create_schema()
@@ -38,7 +45,15 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                            method=FAST_SCRYPT)
         db.session.commit()
         db.engine.dispose()
+    if TEST_DATABASE_URL:
+        take_snapshot(TEST_DATABASE_URL)
     return db_file
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis():
+    """With TEST_REDIS_URL: each test starts with no limits, counters or sessions."""
+    flush_redis()
 
 
 @pytest.fixture
@@ -47,9 +62,7 @@ def app(tmp_path: Path, template_db: Path):
     from services.database import db
     from services.limiter import limiter
 
-    db_file = tmp_path / "t.db"
-    shutil.copyfile(template_db, db_file)
-    app = make_app(db_file)
+    app = make_app(fresh_database(tmp_path, template_db))
     limiter.reset()
     yield app
     limiter.reset()

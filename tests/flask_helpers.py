@@ -6,6 +6,7 @@ directory uses (e2e/ has its own conftest.py).
 from __future__ import annotations
 
 import html
+import os
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -32,13 +33,108 @@ BASE_CONFIG = {
 }
 
 
+# PostgreSQL and Redis (scripts/services.sh prints these): the app under test uses them
+# instead of a SQLite file per test and the in-memory limiter.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
 def make_app(db_file, **extra):
-    """The app as the tests use it, on the SQLite file `db_file`."""
+    """The app as the tests use it, on the SQLite file `db_file` (or a database URL)."""
     from app import create_app
 
-    config = dict(BASE_CONFIG, SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_file}")
+    uri = str(db_file) if "://" in str(db_file) else f"sqlite:///{db_file}"
+    config = dict(BASE_CONFIG, SQLALCHEMY_DATABASE_URI=uri)
+    if TEST_REDIS_URL:
+        config["RATELIMIT_STORAGE_URI"] = TEST_REDIS_URL
     config.update(extra)
     return create_app(config)
+
+
+def flush_redis(url: str = TEST_REDIS_URL) -> None:
+    """Empty the Redis database of the tests (limits, codes counters, sessions)."""
+    if url:
+        import redis
+
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
+
+
+# --- a PostgreSQL database per test: emptied and refilled from a snapshot ---------------
+
+_snapshot: dict[str, list[dict]] = {}
+_engines: dict = {}
+
+
+def _engine(url: str):
+    from sqlalchemy import create_engine
+
+    if url not in _engines:
+        _engines[url] = create_engine(url)
+    return _engines[url]
+
+
+def reset_schema(url: str) -> None:
+    """An empty database: every table of an earlier run dropped."""
+    with _engine(url).begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+
+
+def take_snapshot(url: str) -> None:
+    """Remember every row of every table (the schema made, the demo data loaded)."""
+    from services.database import db
+
+    with _engine(url).connect() as conn:
+        for table in db.metadata.sorted_tables:
+            _snapshot[table.name] = [dict(row._mapping) for row in conn.execute(table.select())]
+
+
+def _schema_url(url: str, schema: str) -> str:
+    """The database URL whose connections see `schema` (a copy) instead of public."""
+    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+
+
+def restore_snapshot(url: str, schema: str = "public") -> str:
+    """Every table of `schema` emptied and refilled as at take_snapshot, identities
+    restarted; a schema other than public is made (without Alembic) the first time.
+    Returns the URL to reach it."""
+    from services.database import db
+
+    tables = db.metadata.sorted_tables
+    engine = _engine(url)
+    if schema != "public":
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            db.metadata.create_all(conn.execution_options(schema_translate_map={None: schema}))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
+        conn.exec_driver_sql(f'SET LOCAL search_path = "{schema}"')
+        conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
+                             + " RESTART IDENTITY CASCADE")
+        for table in tables:
+            if _snapshot.get(table.name):
+                conn.execute(table.insert(), _snapshot[table.name])
+        for table in tables:
+            if "id" in table.c and str(table.c.id.type) == "INTEGER":
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)")
+    return url if schema == "public" else _schema_url(url, schema)
+
+
+def fresh_database(tmp_path, template, name: str = "t.db") -> str:
+    """The template database for one app: a copy of the SQLite file tmp_path/name, or on
+    PostgreSQL a schema named after `name` refilled from the snapshot (the public schema,
+    made by the migrations, for the default name). Returns what make_app takes."""
+    if TEST_DATABASE_URL:
+        schema = "public" if name == "t.db" else "copy_" + re.sub(r"\W", "_", name)
+        return restore_snapshot(TEST_DATABASE_URL, schema)
+    import shutil
+
+    db_file = tmp_path / name
+    shutil.copyfile(template, db_file)
+    return db_file
 
 
 # --- reading pages ------------------------------------------------------------
@@ -208,13 +304,30 @@ def token_digest(token: str) -> str:
 
 
 def session_rows(app) -> list:
-    """Every server-side session row, as (id, account_id, data, last_seen_at) tuples."""
+    """Every server-side session (database or Redis), as (id, account_id, data,
+    last_seen_at) tuples."""
+    with app.app_context():
+        return app.session_interface.store.records()
+
+
+def change_session(app, digest: str, back=None, data: dict | None = None):
+    """Change a stored session: its last activity `back` (a timedelta) earlier, its data
+    replaced. Returns the new last activity."""
+    import json
+    from datetime import timedelta
+
     from services.database import db
-    from services.models import WebSession
 
     with app.app_context():
-        rows = db.session.execute(db.select(WebSession)).scalars().all()
-        return [(r.id, r.account_id, r.data, r.last_seen_at) for r in rows]
+        store = app.session_interface.store
+        record = store.get(digest)
+        if back is not None:
+            record.last_seen_at -= back
+        if data is not None:
+            record.data = json.dumps(data)
+        store.put(digest, record, timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]))
+        db.session.commit()
+        return record.last_seen_at
 
 
 def session_row_for(app, token: str):

@@ -14,14 +14,14 @@ import base64
 import json
 import re
 import secrets
-import shutil
 
 import pytest
 
 from fc_provider import (KARIM_SUB, VERONIQUE_SUB, closed_port_issuer, path_and_query, query,
                          running_provider)
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, VERONIQUE_NIR,
-                           VERONIQUE_PASSWORD, cookie_value, get_csrf, make_app, page,
+                           VERONIQUE_PASSWORD, change_session, cookie_value, fresh_database, get_csrf,
+                           make_app, page,
                            session_row_for, session_rows, sign_in)
 
 CALLBACK = "http://localhost/franceconnect/retour"
@@ -57,8 +57,7 @@ def fc(provider):
 
 
 def _app_on(tmp_path, template_db, issuer: str | None, **config):
-    db_file = tmp_path / "fc.db"
-    shutil.copyfile(template_db, db_file)
+    db_file = fresh_database(tmp_path, template_db, "fc.db")
     if issuer is not None:
         config["FRANCECONNECT_ISSUER"] = issuer
     return make_app(db_file, **config)
@@ -329,19 +328,13 @@ def test_provider_failing_after_the_return_is_a_falc_page(client, fc, path):
 def _change_stored_nonce(app, client, state: str) -> None:
     """The nonce our server remembers for this state, changed in the session row: the
     signed ID token then carries a nonce we never sent."""
-    from services.database import db
-    from services.models import WebSession
-
     token = cookie_value(client, SESSION_COOKIE)
-    row_id = session_row_for(app, token)[0]
-    with app.app_context():
-        row = db.session.get(WebSession, row_id)
-        data = json.loads(row.data)
-        key = f"_state_franceconnect_{state}"
-        assert data[key]["data"]["nonce"], data
-        data[key]["data"]["nonce"] = secrets.token_urlsafe(32)
-        row.data = json.dumps(data)
-        db.session.commit()
+    row = session_row_for(app, token)
+    data = json.loads(row[2])
+    key = f"_state_franceconnect_{state}"
+    assert data[key]["data"]["nonce"], data
+    data[key]["data"]["nonce"] = secrets.token_urlsafe(32)
+    change_session(app, row[0], data=data)
 
 
 def test_an_id_token_with_another_nonce_is_refused(client, fc, app):

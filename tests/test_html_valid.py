@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from flask_helpers import (AMINATA_PASSWORD, AMINATA_PROVISIONAL_ID, KARIM_NIR, KARIM_PASSWORD,
+from flask_helpers import (fresh_database, AMINATA_PASSWORD, AMINATA_PROVISIONAL_ID, KARIM_NIR, KARIM_PASSWORD,
                            MARIE_ANGE_NIR, MARIE_ANGE_PASSWORD, VERONIQUE_NIR,
                            VERONIQUE_PASSWORD, account_row, csrf_from, get_csrf, make_app,
                            sign_in, update_account)
@@ -443,14 +443,14 @@ def _draw_every_page(tmp_path_factory, template_db) -> tuple[dict[str, Document]
     from fc_provider import closed_port_issuer
 
     folder = tmp_path_factory.mktemp("html-valid")
-    shutil.copyfile(template_db, folder / "main.db")
-    shutil.copyfile(template_db, folder / "fc.db")
-    shutil.copyfile(template_db, folder / "device.db")
-    app = make_app(folder / "main.db")
-    fc_app = make_app(folder / "fc.db", FRANCECONNECT_ISSUER=closed_port_issuer(),
+    main_db = fresh_database(folder, template_db, "main.db")
+    fc_db = fresh_database(folder, template_db, "fc.db")
+    device_db = fresh_database(folder, template_db, "device.db")
+    app = make_app(main_db)
+    fc_app = make_app(fc_db, FRANCECONNECT_ISSUER=closed_port_issuer(),
                       FRANCECONNECT_CLIENT_ID="caf-test", FRANCECONNECT_CLIENT_SECRET="secret",
                       LOGIN_LIMIT_PER_ADDRESS="3 per 10 minutes")
-    device_app = make_app(folder / "device.db", NEW_DEVICE_CHECK=True)
+    device_app = make_app(device_db, NEW_DEVICE_CHECK=True)
     rec = Recorder()
     rec.watch(app)
     rec.watch(fc_app)

@@ -6,7 +6,6 @@ import email
 import email.policy
 import json
 import re
-import shutil
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from aiosmtpd.controller import Controller
 
-from flask_helpers import VERONIQUE_NIR, make_app, page
+from flask_helpers import fresh_database, VERONIQUE_NIR, make_app, page
 from test_first_login import (CODE_URL, HOME_URL, MAIL, MOBILE, NEW_CODE_URL, account,
                               codes_in_db, give_contact, input_value, live_codes, location,
                               outbox_rows, post_form, sign_in_at, text_of, type_code)
@@ -41,8 +40,7 @@ def make(tmp_path, template_db):
     made = []
 
     def factory(**config):
-        db_file = tmp_path / f"app{len(made)}.db"
-        shutil.copyfile(template_db, db_file)
+        db_file = fresh_database(tmp_path, template_db, f"app{len(made)}.db")
         app = make_app(db_file, **config)
         limiter.reset()
         made.append(app)

@@ -4,13 +4,12 @@ a password sign-in from an unknown device asks for a code sent to the verified c
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
+from flask_helpers import (fresh_database, KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
                            account_id_of, codes_of, get_csrf, make_app, normalize_text, page,
                            session_rows, set_cookie_headers, sign_in, update_account)
 
@@ -24,8 +23,7 @@ def device_app(tmp_path, template_db):
     from services.database import db
     from services.limiter import limiter
 
-    db_file = tmp_path / "device.db"
-    shutil.copyfile(template_db, db_file)
+    db_file = fresh_database(tmp_path, template_db, "device.db")
     app = make_app(db_file, NEW_DEVICE_CHECK=True)
     limiter.reset()
     yield app
@@ -185,8 +183,7 @@ def test_ticked_the_device_is_remembered_and_the_next_sign_in_goes_straight_in(d
 
 
 def test_the_cookie_is_secure_when_session_cookies_are(tmp_path, template_db):
-    shutil.copyfile(template_db, tmp_path / "s.db")
-    app = make_app(tmp_path / "s.db", NEW_DEVICE_CHECK=True, SESSION_COOKIE_SECURE=True)
+    app = make_app(fresh_database(tmp_path, template_db, "s.db"), NEW_DEVICE_CHECK=True, SESSION_COOKIE_SECURE=True)
     client = app.test_client(use_cookies=True)
     client.environ_base["wsgi.url_scheme"] = "https"
     sign_in(client, KARIM_NIR, KARIM_PASSWORD)

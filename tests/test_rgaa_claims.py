@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import json
 import re
-import shutil
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from domain import rgaa
-from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
+from flask_helpers import (fresh_database, KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
                            collapse, get_csrf, make_app, sign_in)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,8 +227,7 @@ def pages(tmp_path_factory, template_db) -> list[Doc]:
     from services.database import db
     from services.limiter import limiter
 
-    db_file = tmp_path_factory.mktemp("rgaa") / "rgaa.db"
-    shutil.copyfile(template_db, db_file)
+    db_file = fresh_database(tmp_path_factory.mktemp("rgaa"), template_db, "rgaa.db")
     # FranceConnect on, as in production: the sign-in pages then show its block and its link.
     app = make_app(db_file, FRANCECONNECT_ISSUER="http://127.0.0.1:9400")
     limiter.reset()

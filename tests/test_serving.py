@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from flask_helpers import TEST_REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,7 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_health_says_ok_when_the_database_and_limits_answer(client) -> None:
     response = client.get("/sante")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "rate_limits": "ok"}
+    # With the sessions in Redis (TEST_REDIS_URL), their store is checked too.
+    sessions = {"sessions": "ok"} if TEST_REDIS_URL else {}
+    assert response.get_json() == {"status": "ok", "database": "ok", "rate_limits": "ok", **sessions}
     assert response.headers["Cache-Control"] == "no-store"
 
 

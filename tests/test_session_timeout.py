@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, csrf_from, page, session_row_for,
+from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, change_session, csrf_from, page, session_row_for,
                            sign_in, token_digest)
 
 HOME = "/mon-compte"
@@ -26,14 +26,7 @@ def token(client) -> str:
 
 def move_last_seen(app, value: str, back: timedelta):
     """Pretend the last activity of the session was `back` earlier than it was; returns it."""
-    from services.database import db
-    from services.models import WebSession
-
-    with app.app_context():
-        row = db.session.get(WebSession, token_digest(value))
-        row.last_seen_at = row.last_seen_at - back
-        db.session.commit()
-        return row.last_seen_at
+    return change_session(app, token_digest(value), back=back)
 
 
 def last_seen(app, value: str):

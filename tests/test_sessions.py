@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, VERONIQUE_NIR,
-                           VERONIQUE_PASSWORD, account_id_of, csrf_from,
+                           VERONIQUE_PASSWORD, account_id_of, change_session, csrf_from,
                            page, session_row_for, session_rows, set_cookie_headers, sign_in,
                            token_digest)
 
@@ -23,13 +23,10 @@ def cookie_attributes(header: str) -> dict[str, str]:
 
 
 def set_last_seen(app, token: str, ago: timedelta) -> None:
-    from services.database import db
-    from services.models import WebSession, utcnow
+    from services.models import utcnow
 
-    with app.app_context():
-        row = db.session.get(WebSession, token_digest(token))
-        row.last_seen_at = utcnow() - ago
-        db.session.commit()
+    row = session_row_for(app, token)
+    change_session(app, token_digest(token), back=ago - (utcnow() - row[3]))
 
 
 def token(client) -> str:

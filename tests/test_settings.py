@@ -1,11 +1,10 @@
 """Settings: development defaults; production refuses to start with dangerous ones."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from flask_helpers import SESSION_COOKIE, set_cookie_headers
+from flask_helpers import SESSION_COOKIE, fresh_database, set_cookie_headers
 
 LONG_SECRET = "k" * 20 + "Zq7" * 6 + "xy"  # 40 characters
 ENV_VARS = ("APP_ENV", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DEV_TOOLS", "DATABASE_URL", "SMS_GATEWAY_URL",
@@ -59,9 +58,9 @@ def test_production_refuses_the_secret_from_the_environment_too(tmp_path, monkey
 
 
 def test_production_starts_with_a_long_secret_and_secure_cookies(tmp_path, template_db):
-    db_file = tmp_path / "prod.db"
-    shutil.copyfile(template_db, db_file)
-    app = production(tmp_path, SECRET_KEY=LONG_SECRET, SESSION_COOKIE_SECURE=True)
+    db_file = str(fresh_database(tmp_path, template_db, "prod.db"))
+    app = production(tmp_path, SECRET_KEY=LONG_SECRET, SESSION_COOKIE_SECURE=True,
+                     SQLALCHEMY_DATABASE_URI=db_file if "://" in db_file else f"sqlite:///{db_file}")
     assert app.config["APP_ENV"] == "production"
     response = app.test_client().get("/connexion", base_url="https://localhost")
     assert response.status_code == 200

@@ -60,6 +60,12 @@ def health():
         checks["rate_limits"] = "ok" if limiter.storage.check() else "down"
     except Exception:  # noqa: BLE001
         checks["rate_limits"] = "down"
+    store = current_app.session_interface.store
+    if hasattr(store, "check"):  # sessions in Redis (in the database, checked above)
+        try:
+            checks["sessions"] = "ok" if store.check() else "down"
+        except Exception:  # noqa: BLE001
+            checks["sessions"] = "down"
     ok = all(value == "ok" for value in checks.values())
     response = jsonify(status="ok" if ok else "down", **checks)
     response.status_code = 200 if ok else 503
