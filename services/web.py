@@ -151,6 +151,16 @@ def register_web(app: Flask) -> None:
                   f"{app.config['SESSION_IDLE_MINUTES']} minutes sans activité. "
                   "Connectez-vous à nouveau.")
 
+    @app.before_request
+    def read_the_body_first() -> None:
+        """A body too long or malformed is refused here, with its own 4xx page, before any
+        rate limit reads the form: Flask-Limiter takes an exception raised while it counts
+        for a dead store and would switch this process to its in-memory fallback."""
+        if request.method in ("POST", "PUT", "PATCH"):
+            request.form  # noqa: B018 - parsing is the point: it raises 413 or 400 here
+            if request.is_json:  # Flask-WTF reads a JSON body as the form: bad JSON is a 400
+                request.get_json()
+
     app.view_functions["static"] = _serve_static(app)
     app.after_request(lambda response: _precompressed_static(app, response))
 

@@ -131,8 +131,8 @@ class Env:
 
         with self.app.app_context():
             db.engine.dispose()
+            limiter.reset()  # this app's own limit store
         shutil.copyfile(self.template, self.db_file)
-        limiter.reset()
 
 
 @pytest.fixture(scope="module")

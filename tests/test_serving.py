@@ -62,3 +62,30 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch, env, expected)
     for key, value in expected.items():
         assert settings[key] == value
     assert 1 <= settings["workers"] <= 8
+
+
+def test_a_bad_body_never_switches_the_limits_to_their_memory_fallback(app, client) -> None:
+    """Flask-Limiter takes any exception raised while it counts for a dead store and goes
+    on in this process's memory (per worker: an attacker could then spread his tries).
+    A body too long or bad JSON is refused before the limits read the form."""
+    from services.limiter import limiter
+
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+    huge = client.post("/connexion", data={"nir": "1" * 70_000, "password": "x"})
+    assert huge.status_code == 413
+    bad_json = client.post("/connexion", data=b"{not json", content_type="application/json")
+    assert bad_json.status_code == 400
+    assert limiter._storage_dead is False
+    # The contact step's code limit reads the form (Flask-WTF takes a JSON body as the form).
+    from datetime import datetime
+
+    from domain.journey import CGU_VERSION
+    from flask_helpers import VERONIQUE_NIR, VERONIQUE_PASSWORD, sign_in, update_account
+
+    update_account(app, VERONIQUE_NIR, journey_state="contact", cgu_version=CGU_VERSION,
+                   cgu_accepted_at=datetime(2026, 11, 2))
+    sign_in(client, VERONIQUE_NIR, VERONIQUE_PASSWORD)
+    answer = client.post("/premiere-connexion/coordonnees", data=b"{not json",
+                         content_type="application/json")
+    assert answer.status_code == 400
+    assert limiter._storage_dead is False
