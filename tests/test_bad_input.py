@@ -40,7 +40,7 @@ _BASE = settings(derandomize=True, database=None, deadline=None, print_blob=True
 
 
 def fuzz(examples: int) -> settings:
-    """Reproducible in CI (derandomize), sized so that the whole file runs in under 60 s."""
+    """Reproducible in CI (derandomize), sized so that the whole file runs in about 15 s (the suite has a 10-minute budget)."""
     return settings(_BASE, max_examples=examples)
 
 # --- the states where each endpoint means something ------------------------------------
@@ -334,7 +334,7 @@ def _url(app, endpoint: str, kwargs: dict) -> str:
 
 # --- forms and htmx endpoints --------------------------------------------------------------
 
-@fuzz(800)
+@fuzz(300)
 @given(endpoint=st.sampled_from(sorted(POST_STATES)), form=fields,
        csrf=st.sampled_from(CSRF_MODES), random_token=odd_text, htmx=st.booleans())
 def test_forms_refuse_bad_input(envs, endpoint, form, csrf, random_token, htmx):
@@ -374,7 +374,7 @@ raw_body = st.one_of(
 )
 
 
-@fuzz(300)
+@fuzz(120)
 @given(endpoint=st.sampled_from(sorted(POST_STATES)), content_type=st.sampled_from(RAW_TYPES),
        body=raw_body, with_token=st.booleans(), htmx=st.booleans())
 def test_raw_bodies_with_odd_content_types(envs, endpoint, content_type, body, with_token, htmx):
@@ -442,7 +442,7 @@ query_value = st.one_of(odd_text, st.sampled_from(["2024-01", "2023-12", "ABCD-E
                                                    "abcd efgh jklm", "x" * 5000]))
 
 
-@fuzz(200)
+@fuzz(100)
 @given(endpoint=st.sampled_from(sorted(GET_ARGS)), data=st.data(), htmx=st.booleans())
 def test_get_routes_with_typed_arguments(envs, endpoint, data, htmx):
     state, names = GET_ARGS[endpoint]
