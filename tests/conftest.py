@@ -19,7 +19,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from flask_helpers import (DEMO_PASSWORDS, FAST_SCRYPT, TEST_DATABASE_URL,  # noqa: F401
-                           flush_redis, fresh_database, get_csrf, make_app, page, reset_schema, sign_in,
+                           app_on_copy, flush_redis, fresh_database, get_csrf, make_app, page, reset_schema, sign_in,
                            take_snapshot)
 
 
@@ -59,15 +59,7 @@ def _empty_redis():
 @pytest.fixture
 def app(tmp_path: Path, template_db: Path):
     """create_app() on a copy of the template database, with the rate limits emptied."""
-    from services.database import db
-    from services.limiter import limiter
-
-    app = make_app(fresh_database(tmp_path, template_db))
-    limiter.reset()
-    yield app
-    limiter.reset()
-    with app.app_context():
-        db.engine.dispose()
+    yield from app_on_copy(tmp_path, template_db)
 
 
 @pytest.fixture

@@ -137,6 +137,22 @@ def fresh_database(tmp_path, template, name: str = "t.db") -> str:
     return db_file
 
 
+def app_on_copy(tmp_path, template, name: str = "t.db", **extra):
+    """A fixture body: create_app() on a fresh copy of the template database, with the rate
+    limits emptied before and after; the database connections closed at the end.
+    Use as `yield from app_on_copy(tmp_path, template_db, …)`."""
+    from services.database import db
+    from services.limiter import limiter
+
+    app = make_app(fresh_database(tmp_path, template, name), **extra)
+    with app.app_context():
+        limiter.reset()
+    yield app
+    with app.app_context():
+        limiter.reset()
+        db.engine.dispose()
+
+
 # --- reading pages ------------------------------------------------------------
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",

@@ -20,7 +20,7 @@ import pytest
 from fc_provider import (KARIM_SUB, VERONIQUE_SUB, closed_port_issuer, path_and_query, query,
                          running_provider)
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, VERONIQUE_NIR,
-                           VERONIQUE_PASSWORD, change_session, cookie_value, fresh_database, get_csrf,
+                           VERONIQUE_PASSWORD, app_on_copy, change_session, cookie_value, fresh_database, get_csrf,
                            make_app, page,
                            session_row_for, session_rows, sign_in)
 
@@ -66,15 +66,7 @@ def _app_on(tmp_path, template_db, issuer: str | None, **config):
 @pytest.fixture
 def app(tmp_path, template_db, fc):
     """The app on a copy of the demo database, FranceConnect = the local provider."""
-    from services.database import db
-    from services.limiter import limiter
-
-    app = _app_on(tmp_path, template_db, fc.issuer)
-    limiter.reset()
-    yield app
-    limiter.reset()
-    with app.app_context():
-        db.engine.dispose()
+    yield from app_on_copy(tmp_path, template_db, "fc.db", FRANCECONNECT_ISSUER=fc.issuer)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from flask_helpers import (fresh_database, KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
+from flask_helpers import (app_on_copy, fresh_database, KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
                            account_id_of, codes_of, get_csrf, make_app, normalize_text, page,
                            session_rows, set_cookie_headers, sign_in, update_account)
 
@@ -20,16 +20,7 @@ KARIM_MOBILE = "+33612345678"
 
 @pytest.fixture
 def device_app(tmp_path, template_db):
-    from services.database import db
-    from services.limiter import limiter
-
-    db_file = fresh_database(tmp_path, template_db, "device.db")
-    app = make_app(db_file, NEW_DEVICE_CHECK=True)
-    limiter.reset()
-    yield app
-    limiter.reset()
-    with app.app_context():
-        db.engine.dispose()
+    yield from app_on_copy(tmp_path, template_db, "device.db", NEW_DEVICE_CHECK=True)
 
 
 @pytest.fixture
