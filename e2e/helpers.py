@@ -33,6 +33,15 @@ VERONIQUE_OLD_PASSWORD = "24681357"
 VERONIQUE_NUMERO_ALLOCATAIRE = "1234567"
 MARIE_ANGE_NIR = "2 92 09 2A 004 071"
 MARIE_ANGE_OLD_PASSWORD = "13572468"
+VERONIQUE_MAIL = "veronique.f@example.org"
+
+# Exact texts of the first-login and code pages (docs/journey.md), shared by the e2e files.
+# Straight or typographic apostrophes.
+A = "['’]"
+CGU_CHECKBOX = re.compile(rf"^J{A}ai pris connaissance des conditions générales d{A}utilisation et je les accepte$")
+NEW_PASSWORD_LABEL = "Nouveau mot de passe"
+CONFIRM_LABEL = "Confirmation du nouveau mot de passe"
+CODE_LABEL = re.compile(r"^Code de vérification reçu par (mail|SMS)$")
 
 # Exact visible texts (docs/journey.md). Labels are matched from their start so a
 # button called «Afficher le mot de passe» never answers for the field «Mot de passe».

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
+from e2e.helpers import A, CODE_LABEL, VERONIQUE_MAIL  # exact texts shared by the e2e files
 from e2e.helpers import (
     age_sessions,
     ERROR_TITLE,
@@ -46,14 +47,11 @@ from tests.fc_provider import KARIM_SUB
 
 W320, W412 = VIEWPORTS["320"], VIEWPORTS["412"]
 
-A = "['’]"
 NIA = "7 84 05 75 108 123"
 AMINATA_ID = "P 2024 0016"
 NEW_PASSWORD = "Soleil2Mars"
 RESET_PASSWORD = "Riviere42Nord"
-VERONIQUE_MAIL = "veronique.f@example.org"
 KARIM_NEW_MAIL = "karim.nouveau@example.org"
-CODE_LABEL = re.compile(r"^Code de vérification reçu par (mail|SMS)$")
 NEW_CODE = re.compile(rf"^Demander l{A}envoi d{A}un nouveau code$")
 FC_BUTTON = re.compile(rf"^S{A}identifier avec FranceConnect$")
 GUIDE_TITLE = re.compile(r"^Comment je fais pour me connecter\s?\?")

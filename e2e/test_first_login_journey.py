@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
+from e2e.helpers import A, CGU_CHECKBOX, CODE_LABEL, NEW_PASSWORD_LABEL, CONFIRM_LABEL, VERONIQUE_MAIL  # exact texts shared by the e2e files
 from e2e.helpers import (
     MARIE_ANGE_NIR,
     MARIE_ANGE_OLD_PASSWORD,
@@ -38,17 +39,12 @@ W320, W412 = VIEWPORTS["320"], VIEWPORTS["412"]
 
 NEW_PASSWORD = "Soleil2Mars"
 COMMON_PASSWORD = "Password1"
-VERONIQUE_MAIL = "veronique.f@example.org"
 MARIE_ANGE_MOBILE = "06 12 34 56 78"
 
 # Exact visible texts (journey.md pages 3–7). Straight or typographic apostrophes.
-A = "['’]"
 CGU_HEADING = re.compile(rf"^Conditions générales d{A}utilisation$")
-CGU_CHECKBOX = re.compile(rf"^J{A}ai pris connaissance des conditions générales d{A}utilisation et je les accepte$")
 REQUIRED_SENTENCE = "Tous les champs sont obligatoires, sauf mention contraire."
 PASSWORD_HEADING = "Mon mot de passe"
-NEW_PASSWORD_LABEL = "Nouveau mot de passe"
-CONFIRM_LABEL = "Confirmation du nouveau mot de passe"
 CONTACT_HEADING = "Coordonnées de contact"
 MAIL_PRIVACY = re.compile(
     r"En aucun cas, votre adresse mail ne sera transmise à des tiers ou utilisée à des fins commerciales\."
@@ -56,7 +52,6 @@ MAIL_PRIVACY = re.compile(
 CODE_SENT_BY_MAIL = re.compile(rf"Nous venons de vous envoyer un code de vérification par mail à l{A}adresse suivante")
 CODE_LABEL_MAIL = "Code de vérification reçu par mail"
 CODE_LABEL_SMS = "Code de vérification reçu par SMS"
-CODE_LABEL = re.compile(r"^Code de vérification reçu par (mail|SMS)$")
 NOTHING_RECEIVED = re.compile(rf"^Vous n{A}avez rien reçu\s?\?$")
 NEW_CODE_BUTTON = re.compile(rf"^Demander l{A}envoi d{A}un nouveau code$")
 CHANGE_CONTACT_BUTTON = re.compile(r"^Modifier vos coordonnées de contact$")

@@ -21,12 +21,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.helpers import A  # exact texts shared by the e2e files
 from e2e.helpers import KARIM_NAME, KARIM_NIR, KARIM_PASSWORD, VIEWPORTS, audit, submit_sign_in
 from e2e.fc_app import app, base_url, fc_provider  # noqa: F401  (module fixtures)
 from tests.fc_provider import KARIM_SUB, VERONIQUE_SUB
 
 W320 = VIEWPORTS["320"]
-A = "['’]"
 FC_BUTTON = re.compile(rf"^S{A}identifier avec FranceConnect$")
 FC_HELP = re.compile(rf"^Qu{A}est-ce que FranceConnect \?")
 LINKING = re.compile(r"Pour relier FranceConnect à votre compte Caf, connectez-vous une seule fois")

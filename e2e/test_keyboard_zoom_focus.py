@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from e2e.helpers import A, CGU_CHECKBOX, CODE_LABEL, NEW_PASSWORD_LABEL, CONFIRM_LABEL, VERONIQUE_MAIL  # exact texts shared by the e2e files
 from e2e.helpers import (
     KARIM_NAME,
     KARIM_NIR,
@@ -43,13 +44,7 @@ from tests.flask_helpers import account_row
 
 W320 = VIEWPORTS["320"]
 NEW_PASSWORD = "Soleil2Mars"
-VERONIQUE_MAIL = "veronique.f@example.org"
 VERONIQUE_DB_NIR = "2840575108123"
-A = "['’]"
-CGU_CHECKBOX = re.compile(rf"^J{A}ai pris connaissance des conditions générales d{A}utilisation et je les accepte$")
-NEW_PASSWORD_LABEL = "Nouveau mot de passe"
-CONFIRM_LABEL = "Confirmation du nouveau mot de passe"
-CODE_LABEL = re.compile(r"^Code de vérification reçu par (mail|SMS)$")
 SKIP_LINK = "Aller au contenu"
 
 

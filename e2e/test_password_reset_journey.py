@@ -17,6 +17,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
+from e2e.helpers import A, CODE_LABEL, NEW_PASSWORD_LABEL, CONFIRM_LABEL  # exact texts shared by the e2e files
 from e2e.helpers import (
     KARIM_NAME,
     KARIM_NIR,
@@ -35,15 +36,11 @@ NEW_PASSWORD = "Riviere42Nord"
 UNKNOWN_NIR = "1 80 01 69 123 045"  # well formed, nobody has it
 KARIM_MOBILE_DIGITS = "612345678"
 
-A = "['’]"
 FORGOTTEN_LINK = re.compile(r"^Mot de passe oublié\s?\?$")
 START_HEADING = "Mot de passe oublié"
 CODE_HEADING = "Le code reçu"
 CHOOSE_HEADING = "Mon nouveau mot de passe"
 EXPIRED_HEADING = "Ce lien ne marche plus"
-CODE_LABEL = re.compile(r"^Code de vérification reçu par (SMS|mail)$")
-NEW_PASSWORD_LABEL = "Nouveau mot de passe"
-CONFIRM_LABEL = "Confirmation du nouveau mot de passe"
 SENT_TO = re.compile(r"par (SMS au numéro suivant|mail à l['’]adresse suivante)\s?:\s?(\S+(?: •• •• •• \d\d)?)")
 SMS_SHAPE = re.compile(r"0[67] •• •• •• \d\d")
 MAIL_SHAPE = re.compile(r"[a-z0-9]•••@[a-z0-9.-]+\.[a-z]+")

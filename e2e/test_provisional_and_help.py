@@ -14,6 +14,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
+from e2e.helpers import A  # exact texts shared by the e2e files
 from e2e.helpers import (
     NIR_LABEL,
     VIEWPORTS,
@@ -24,7 +25,6 @@ from e2e.helpers import (
 )
 
 W320, W412 = VIEWPORTS["320"], VIEWPORTS["412"]
-A = "['’]"
 PROVISIONAL_LINK = re.compile(rf"^J{A}ai un identifiant provisoire$")
 PROVISIONAL_LABEL = re.compile(r"^Identifiant provisoire$")
 PASSWORD_LABEL = re.compile(r"^Mot de passe$")
