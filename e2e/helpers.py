@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Response, expect
 
 from e2e import a11y_report
 
@@ -364,6 +364,37 @@ def assert_error_state(page: Page, *messages: str | re.Pattern) -> None:
         assert link_text in " ".join(texts.split()), (
             f"field {href} is not described by its message {link_text!r} (aria-describedby text: {texts!r})"
         )
+
+
+# --- small steps a person takes, shared by the journey files ------------------------------
+
+def button(page: Page, name: str | re.Pattern) -> Locator:
+    """A button of the page's main content, by its exact name (or a pattern)."""
+    return page.locator("main").get_by_role("button", name=name,
+                                            exact=None if isinstance(name, re.Pattern) else True)
+
+
+def click_and_wait(page: Page, target: Locator) -> Response:
+    """Press a form button as a person would; the answer to the form post (before redirects)."""
+    with page.expect_navigation(wait_until="load"), page.expect_response(is_document_post) as answer:
+        target.click()
+    return answer.value
+
+
+def sign_in(page: Page, nir: str, password: str, remember: bool = False) -> Response:
+    """Open the sign-in page and sign in; the answer to the form post."""
+    page.goto("/connexion")
+    expect(page.get_by_label(NIR_LABEL)).to_be_visible()
+    return submit_sign_in(page, nir, password, remember=remember)
+
+
+def outbox(page: Page) -> list[dict]:
+    """What the person's phone or mailbox received (the development outbox), newest first."""
+    answer = page.request.get("/dev/messages.json")
+    assert answer.ok, f"/dev/messages.json answered {answer.status}"
+    messages = answer.json()
+    assert isinstance(messages, list), f"/dev/messages.json is not a list: {messages!r}"
+    return messages
 
 
 def summary_messages(page: Page) -> list[str]:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
+from e2e.helpers import button, outbox, sign_in  # small steps shared by the e2e files
 from e2e.helpers import A, CODE_LABEL, VERONIQUE_MAIL  # exact texts shared by the e2e files
 from e2e.helpers import (
     age_sessions,
@@ -134,10 +135,6 @@ def main(page: Page) -> Locator:
     return page.locator("main")
 
 
-def button(page: Page, name: str | re.Pattern) -> Locator:
-    return main(page).get_by_role("button", name=name, exact=None if isinstance(name, re.Pattern) else True)
-
-
 def link(page: Page, name: str | re.Pattern) -> Locator:
     return page.get_by_role("link", name=name, exact=None if isinstance(name, re.Pattern) else True).first
 
@@ -166,18 +163,6 @@ def follow(page: Page, target: Locator) -> None:
 def to_sign_in(page: Page) -> None:
     page.goto("/connexion")
     expect(page.get_by_label(NIR_LABEL)).to_be_visible()
-
-
-def sign_in(page: Page, nir: str, password: str, remember: bool = False) -> Response:
-    to_sign_in(page)
-    return submit_sign_in(page, nir, password, remember=remember)
-
-
-def outbox(page: Page) -> list[dict]:
-    """What the person's phone or mailbox received (the development outbox)."""
-    answer = page.request.get("/dev/messages.json")
-    assert answer.ok, f"/dev/messages.json answered {answer.status}"
-    return answer.json()
 
 
 def last_code(page: Page, to_ending: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from e2e.helpers import outbox  # small steps shared by the e2e files
 from e2e.helpers import (
     age_sessions,
     KARIM_NAME,
@@ -78,12 +79,6 @@ def assert_pdf(page: Page, href: str) -> None:
     body = response.body()
     assert body.startswith(b"%PDF-"), f"{href} is not a PDF"
     assert b"/Lang (fr" in body
-
-
-def messages_json(page: Page) -> list[dict]:
-    response = page.request.get("/dev/messages.json")
-    assert response.ok
-    return response.json()
 
 
 def assert_tables_fit(page: Page) -> None:
@@ -246,7 +241,7 @@ def test_changing_the_mail_with_a_code(browser: Browser, new_page, js: bool, res
     expect(page.locator("main")).to_contain_text(NEW_MAIL)
     audit(browser, page)
 
-    message = messages_json(page)[0]
+    message = outbox(page)[0]
     assert (message["to"], message["channel"]) == (NEW_MAIL, "mail")
     code = re.search(r"\b(\d{6})\b", message["body"]).group(1)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -261,7 +256,7 @@ def test_changing_the_mail_with_a_code(browser: Browser, new_page, js: bool, res
     expect(page).to_have_url(re.compile(r"/mon-compte$"))
     expect(page.get_by_role("status")).to_contain_text("Vos nouvelles coordonnées sont confirmées")
     audit(browser, page)
-    told = messages_json(page)[0]
+    told = outbox(page)[0]
     assert (told["to"], told["channel"]) == ("+33612345678", "sms")
     assert "ont changé" in told["body"]
 

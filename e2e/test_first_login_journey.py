@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
+from e2e.helpers import button, click_and_wait, outbox, sign_in  # small steps shared by the e2e files
 from e2e.helpers import A, CGU_CHECKBOX, CODE_LABEL, NEW_PASSWORD_LABEL, CONFIRM_LABEL, VERONIQUE_MAIL  # exact texts shared by the e2e files
 from e2e.helpers import (
     MARIE_ANGE_NIR,
@@ -32,8 +33,7 @@ from e2e.helpers import (
     assert_error_state,
     audit,
     is_document_post,
-    submit_sign_in,
-)
+    )
 
 W320, W412 = VIEWPORTS["320"], VIEWPORTS["412"]
 
@@ -83,24 +83,6 @@ def reset_limiter(app) -> Callable[[], None]:
 
 def h1(page: Page) -> Locator:
     return page.get_by_role("heading", level=1)
-
-
-def click_and_wait(page: Page, button: Locator) -> Response:
-    """Press a form button as a person would; the answer to the form post (before redirects)."""
-    with page.expect_navigation(wait_until="load"), page.expect_response(is_document_post) as answer:
-        button.click()
-    return answer.value
-
-
-def button(page: Page, name: str | re.Pattern) -> Locator:
-    exact = None if isinstance(name, re.Pattern) else True
-    return page.locator("main").get_by_role("button", name=name, exact=exact)
-
-
-def sign_in(page: Page, nir: str, password: str) -> Response:
-    page.goto("/connexion")
-    expect(page.get_by_label(NIR_LABEL)).to_be_visible()
-    return submit_sign_in(page, nir, password)
 
 
 def expect_cgu(page: Page) -> None:
@@ -175,14 +157,6 @@ def to_code_page(page: Page, nir: str = VERONIQUE_NIR, old: str = VERONIQUE_OLD_
 
 
 # --- The development outbox --------------------------------------------------------------
-
-
-def outbox(page: Page) -> list[dict]:
-    answer = page.request.get("/dev/messages.json")
-    assert answer.ok, f"/dev/messages.json answered {answer.status}"
-    messages = answer.json()
-    assert isinstance(messages, list), f"/dev/messages.json is not a list: {messages!r}"
-    return messages
 
 
 def sent_since(page: Page, before: list[dict]) -> list[dict]:

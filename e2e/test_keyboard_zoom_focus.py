@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from e2e.helpers import button, click_and_wait, outbox, sign_in  # small steps shared by the e2e files
 from e2e.helpers import A, CGU_CHECKBOX, CODE_LABEL, NEW_PASSWORD_LABEL, CONFIRM_LABEL, VERONIQUE_MAIL  # exact texts shared by the e2e files
 from e2e.helpers import (
     KARIM_NAME,
@@ -37,9 +38,7 @@ from e2e.helpers import (
     VERONIQUE_OLD_PASSWORD,
     VIEWPORTS,
     assert_error_state,
-    is_document_post,
-    submit_sign_in,
-)
+    )
 from tests.flask_helpers import account_row
 
 W320 = VIEWPORTS["320"]
@@ -229,29 +228,9 @@ def settle_live(page: Page) -> None:
         page.wait_for_function("() => !document.querySelector('.htmx-request')")
 
 
-def outbox(page: Page) -> list[dict]:
-    answer = page.request.get("/dev/messages.json")
-    assert answer.ok, f"/dev/messages.json answered {answer.status}"
-    return answer.json()
-
-
 def code_sent_to(page: Page, to: str) -> str:
     message = next(m for m in outbox(page) if m["to"] == to)
     return re.search(r"(?<!\d)\d{6}(?!\d)", message["body"]).group(0)
-
-
-def button(page: Page, name: str | re.Pattern) -> Locator:
-    return page.locator("main").get_by_role("button", name=name, exact=not isinstance(name, re.Pattern))
-
-
-def click_and_wait(page: Page, target: Locator) -> None:
-    with page.expect_navigation(wait_until="load"), page.expect_response(is_document_post):
-        target.click()
-
-
-def sign_in(page: Page, nir: str, password: str) -> None:
-    page.goto("/connexion")
-    submit_sign_in(page, nir, password)
 
 
 def send_empty_contact_change(page: Page) -> None:

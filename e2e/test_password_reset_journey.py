@@ -17,7 +17,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
-from e2e.helpers import A, CODE_LABEL, NEW_PASSWORD_LABEL, CONFIRM_LABEL  # exact texts shared by the e2e files
+from e2e.helpers import button, click_and_wait, outbox  # small steps shared by the e2e files
+from e2e.helpers import CODE_LABEL, NEW_PASSWORD_LABEL, CONFIRM_LABEL  # exact texts shared by the e2e files
 from e2e.helpers import (
     KARIM_NAME,
     KARIM_NIR,
@@ -27,7 +28,6 @@ from e2e.helpers import (
     WRONG_CREDENTIALS,
     assert_error_state,
     audit,
-    is_document_post,
     submit_sign_in,
 )
 
@@ -54,23 +54,6 @@ RULES = ("8 à 24 caractères", "1 lettre minuscule", "1 lettre majuscule", "1 c
 
 def h1(page: Page) -> Locator:
     return page.get_by_role("heading", level=1)
-
-
-def button(page: Page, name: str) -> Locator:
-    return page.locator("main").get_by_role("button", name=name, exact=True)
-
-
-def click_and_wait(page: Page, target: Locator) -> Response:
-    """Press a form button as a person would; the answer to the form post (before redirects)."""
-    with page.expect_navigation(wait_until="load"), page.expect_response(is_document_post) as answer:
-        target.click()
-    return answer.value
-
-
-def outbox(page: Page) -> list[dict]:
-    answer = page.request.get("/dev/messages.json")
-    assert answer.ok, f"/dev/messages.json answered {answer.status}"
-    return answer.json()
 
 
 def code_in(message: dict) -> str:

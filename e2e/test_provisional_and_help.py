@@ -14,13 +14,13 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Response, expect
 
+from e2e.helpers import click_and_wait  # small steps shared by the e2e files
 from e2e.helpers import A  # exact texts shared by the e2e files
 from e2e.helpers import (
     NIR_LABEL,
     VIEWPORTS,
     assert_error_state,
     audit,
-    is_document_post,
     submit_sign_in,
 )
 
@@ -44,12 +44,6 @@ HELP_LINKS = {
 
 def h1(page: Page) -> Locator:
     return page.get_by_role("heading", level=1)
-
-
-def click_and_wait(page: Page, target: Locator) -> Response:
-    with page.expect_navigation(wait_until="load"), page.expect_response(is_document_post) as answer:
-        target.click()
-    return answer.value
 
 
 def go_to_sign_in(page: Page) -> None:
