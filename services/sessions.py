@@ -1,18 +1,26 @@
 """Server-side sessions: the cookie holds a random token, the data stays on the server,
-in the database (default) or in Redis (SESSION_STORE_URI, or RATELIMIT_STORAGE_URI=redis://…).
+in the database (default), or in Redis in front of the database (SESSION_STORE_URI, or
+RATELIMIT_STORAGE_URI=redis://…).
 
 Flask's default session is signed, not encrypted; journey state must not travel in it.
+A visitor who has not signed in and has started nothing holds only a CSRF token and,
+perhaps, a message for the next page: that much travels in a signed cookie, so a first
+visit (or a bot) writes nothing on the server. Anything more (a sign-in, a forgotten
+password under way, a FranceConnect return) moves the session to the server.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import secrets
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from flask import Flask, Request, Response, current_app, flash, session
+from flask import Flask, Request, Response, current_app, flash, request, session
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import CallbackDict
 
 from services.audit_log import security_event
@@ -22,6 +30,13 @@ from services.models import WebSession, utcnow
 
 # Writing last_seen on every request would cost a write per page; once a minute is enough.
 _TOUCH_EVERY = timedelta(minutes=1)
+# What a visitor's session may hold and still travel in a signed cookie: nothing that
+# names a person or an account, nothing a step of a journey depends on.
+COOKIE_KEYS = frozenset({"csrf_token", "_flashes"})
+_COOKIE_PREFIX = "c."
+# A server token is 43 characters; a cookie session with a token and a message, a few
+# hundred. Anything longer is not ours.
+_COOKIE_MAX = 2000
 
 
 class ServerSession(CallbackDict, SessionMixin):
@@ -175,6 +190,112 @@ class RedisStore:
         return found
 
 
+class LayeredStore:
+    """Redis in front of the database: reads come from Redis, every write goes to both.
+
+    Redis makes the read that every request does cheap and shared by every process and
+    host; the database keeps each session, so that Redis stopping or losing its data
+    signs nobody out and loses no step of a journey. While Redis does not answer, the
+    store uses the database alone, says so once in the logs, and tries Redis again after
+    RETRY_SECONDS. The sessions written meanwhile are removed from Redis when it answers
+    again, so that an older copy there is never read instead of the database's."""
+
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, uri: str, idle: timedelta) -> None:
+        self.redis = RedisStore(uri)
+        self.database = DatabaseStore()
+        self.idle = idle
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._down = False
+        self._stale: set[str] = set()
+
+    def _use_redis(self, action, *args, stale: list[str] | tuple[str, ...] = ()):
+        """(True, result) from Redis, or (False, None) if Redis is down; the sessions in
+        `stale` are then marked to be removed from Redis when it is back."""
+        from redis.exceptions import RedisError
+
+        if time.monotonic() < self._down_until:
+            with self._lock:
+                self._stale.update(stale)
+            return False, None
+        try:
+            self._forget_stale()
+            result = action(*args)
+        except RedisError as error:
+            with self._lock:
+                self._stale.update(stale)
+                self._down_until = time.monotonic() + self.RETRY_SECONDS
+                first = not self._down
+                self._down = True
+            if first:
+                security_event("session_store_fallback", store="redis",
+                               error=type(error).__name__, using="database")
+            return False, None
+        if self._down:
+            with self._lock:
+                recovered, self._down = self._down, False
+            if recovered:
+                security_event("session_store_recovered", store="redis")
+        return True, result
+
+    def _forget_stale(self) -> None:
+        with self._lock:
+            stale, self._stale = self._stale, set()
+        if stale:
+            try:
+                self.redis.redis.delete(*(self.redis._key(d) for d in stale))
+            except Exception:
+                with self._lock:
+                    self._stale.update(stale)
+                raise
+
+    def get(self, digest: str) -> SessionRecord | None:
+        ok, record = self._use_redis(self.redis.get, digest)
+        if record is not None:
+            return record
+        record = self.database.get(digest)
+        if ok and record is not None:
+            # Redis lost it (a restart): put it back for the next requests.
+            self._use_redis(self.redis.put, digest, record, self.idle, stale=[digest])
+        return record
+
+    def put(self, digest: str, record: SessionRecord, idle: timedelta) -> None:
+        self.database.put(digest, record, idle)
+        self._use_redis(self.redis.put, digest, record, idle, stale=[digest])
+
+    def touch(self, digest: str, record: SessionRecord, idle: timedelta) -> None:
+        self.database.touch(digest, record, idle)
+        self._use_redis(self.redis.touch, digest, record, idle, stale=[digest])
+
+    def delete(self, digest: str) -> None:
+        self.database.delete(digest)
+        self._use_redis(self.redis.delete, digest, stale=[digest])
+
+    def delete_of_account(self, account_id: int, keep: str | None = None) -> int:
+        query = db.select(WebSession.id).filter(WebSession.account_id == account_id)
+        if keep:
+            query = query.filter(WebSession.id != keep)
+        digests = list(db.session.execute(query).scalars())
+        ended = self.database.delete_of_account(account_id, keep)
+
+        def end_in_redis() -> None:
+            self.redis.delete_of_account(account_id, keep)
+            if digests:
+                self.redis.redis.delete(*(self.redis._key(d) for d in digests))
+
+        self._use_redis(end_in_redis, stale=digests)
+        return ended
+
+    def check(self) -> bool:
+        """Whether Redis answers (the database is checked by the caller)."""
+        return self.redis.check()
+
+    def records(self) -> list[tuple[str, int | None, str, datetime]]:
+        return self.database.records()
+
+
 def session_store_uri(config: dict) -> str:
     """SESSION_STORE_URI, else Redis when the limits are in Redis, else the database."""
     uri = config.get("SESSION_STORE_URI") or ""
@@ -184,12 +305,12 @@ def session_store_uri(config: dict) -> str:
     return limits if limits.startswith(REDIS_SCHEMES) else "database"
 
 
-def make_store(config: dict) -> DatabaseStore | RedisStore:
+def make_store(config: dict) -> DatabaseStore | LayeredStore:
     uri = session_store_uri(config)
     if uri == "database":
         return DatabaseStore()
     if uri.startswith(REDIS_SCHEMES):
-        return RedisStore(uri)
+        return LayeredStore(uri, timedelta(minutes=int(config.get("SESSION_IDLE_MINUTES", 30))))
     raise ConfigError(f"SESSION_STORE_URI: «database» or redis://…, not {uri!r}")
 
 
@@ -197,13 +318,32 @@ def session_store():
     return current_app.session_interface.store
 
 
+def _in_cookie(session: ServerSession) -> bool:
+    """Whether this session may travel in a signed cookie instead of the server."""
+    return "account_id" not in session and COOKIE_KEYS.issuperset(session.keys())
+
+
 class ServerSessionInterface(SessionInterface):
-    def __init__(self, store: DatabaseStore | RedisStore) -> None:
+    def __init__(self, store: DatabaseStore | LayeredStore) -> None:
         self.store = store
+
+    @staticmethod
+    def _serializer(app: Flask) -> URLSafeSerializer:
+        return URLSafeSerializer(app.secret_key, salt="moncompte-visitor-session")
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         token = request.cookies.get(self.get_cookie_name(app))
-        if not token or len(token) > 100:
+        if not token or len(token) > _COOKIE_MAX:
+            return ServerSession()
+        if token.startswith(_COOKIE_PREFIX):
+            try:
+                data = self._serializer(app).loads(token[len(_COOKIE_PREFIX):])
+            except BadSignature:
+                return ServerSession()
+            if not isinstance(data, dict) or not COOKIE_KEYS.issuperset(data):
+                return ServerSession()
+            return ServerSession(data)
+        if len(token) > 100:
             return ServerSession()
         digest = _digest(token)
         record = self.store.get(digest)
@@ -234,12 +374,20 @@ class ServerSessionInterface(SessionInterface):
         )
         if not session.modified:
             return
-        if session.token and (session.rotate or not session):
+        in_cookie = bool(session) and _in_cookie(session)
+        if session.token and (session.rotate or not session or in_cookie):
             self.store.delete(_digest(session.token))
         if not session:
             db.session.commit()
-            if session.token:
-                response.delete_cookie(name, **{k: v for k, v in cookie.items() if k != "httponly"})
+            if name in request.cookies:
+                response.delete_cookie(name, **cookie)
+            return
+        if in_cookie:
+            db.session.commit()
+            session.token = None
+            response.vary.add("Cookie")
+            response.set_cookie(name, _COOKIE_PREFIX + self._serializer(app).dumps(dict(session)),
+                                **cookie)
             return
         if session.rotate or not session.token:
             session.token = secrets.token_urlsafe(32)

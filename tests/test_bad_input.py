@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,8 +29,8 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, SESSION_COOKIE, VERONIQUE_NIR,
-                           VERONIQUE_PASSWORD, csrf_from, get_csrf, make_app, sign_in,
-                           token_digest, update_account)
+                           VERONIQUE_PASSWORD, csrf_from, fresh_database, get_csrf, make_app,
+                           sign_in, update_account)
 
 MAX_CONTENT_LENGTH = 64 * 1024
 _BASE = settings(derandomize=True, database=None, deadline=None, print_blob=True,
@@ -120,10 +119,11 @@ FC_PENDING = {"sub": "fc-test-sub", "id_token": "not.a.token", "given_name": "Ka
 # --- apps and database ----------------------------------------------------------------------
 
 class Env:
-    """One app per module on its own SQLite file, restored from the template per example."""
+    """One app per module on its own database (a SQLite file, or a PostgreSQL schema),
+    restored from the template per example."""
 
-    def __init__(self, app, db_file: Path, template: Path) -> None:
-        self.app, self.db_file, self.template = app, db_file, template
+    def __init__(self, app, tmp: Path, name: str, template) -> None:
+        self.app, self.tmp, self.name, self.template = app, tmp, name, template
 
     def fresh(self) -> None:
         from services.database import db
@@ -132,7 +132,7 @@ class Env:
         with self.app.app_context():
             db.engine.dispose()
             limiter.reset()  # this app's own limit store
-        shutil.copyfile(self.template, self.db_file)
+        fresh_database(self.tmp, self.template, self.name)
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +141,9 @@ def envs(tmp_path_factory, template_db):
 
     made = {}
     for name, extra in (("main", {}), ("device", {"NEW_DEVICE_CHECK": True})):
-        db_file = tmp_path_factory.mktemp(f"bad-input-{name}") / "t.db"
-        shutil.copyfile(template_db, db_file)
-        made[name] = Env(make_app(db_file, **extra), db_file, template_db)
+        tmp, db_name = tmp_path_factory.mktemp(f"bad-input-{name}"), f"bad_input_{name}.db"
+        db_file = fresh_database(tmp, template_db, db_name)
+        made[name] = Env(make_app(db_file, **extra), tmp, db_name, template_db)
     yield made
     for env in made.values():
         with env.app.app_context():
@@ -151,17 +151,10 @@ def envs(tmp_path_factory, template_db):
 
 
 def _session_data(app, client, **values) -> None:
-    """Put `values` into this client's server-side session (as another page would)."""
-    from services.database import db
-    from services.models import WebSession
-
-    with app.app_context():
-        row = db.session.get(WebSession, token_digest(client.get_cookie(SESSION_COOKIE).value))
-        data = json.loads(row.data)
-        data.update(values)
-        row.data = json.dumps(data)
-        db.session.commit()
-        db.session.remove()
+    """Put `values` into this client's session (as another page would), through the app's
+    own session interface: on the server, or in the visitor's signed cookie."""
+    with client.session_transaction() as session:
+        session.update(values)
 
 
 def reach(envs, state: str):

@@ -64,9 +64,48 @@ def test_cookie_is_an_opaque_token_and_the_data_is_in_the_database(app, client):
     assert all(r[0] != value for r in session_rows(app))
 
 
-def test_sign_in_gives_a_new_token_and_deletes_the_old_row(app, client):
+def test_a_visitor_writes_nothing_on_the_server(app, client):
+    # A first visit (or a bot) holds only a CSRF token: it travels in a signed cookie.
     client.get("/connexion")
+    value = token(client)
+    assert value.startswith("c.")
+    assert session_rows(app) == []
+    payload = value[2:].split(".")[0]
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert set(data) == {"csrf_token"}
+    # The form of that visit still works: the token in the page matches the cookie's.
+    response = sign_in(client, KARIM_NIR, KARIM_PASSWORD)
+    assert response.status_code == 303
+    assert len(session_rows(app)) == 1
+
+
+def test_a_forged_visitor_cookie_is_worth_nothing(app, client):
+    from itsdangerous import URLSafeSerializer
+
+    client.get("/connexion")
+    csrf = csrf_from(client.get("/connexion"))
+    # Signed with another key, or with the right key but holding more than a visitor may.
+    for data, key in (({"csrf_token": "x"}, "not-the-key"),
+                      ({"csrf_token": "x", "account_id": 1}, app.secret_key),
+                      ({"csrf_token": "x", "reset": {"nir": KARIM_NIR}}, app.secret_key)):
+        forged = "c." + URLSafeSerializer(key, salt="moncompte-visitor-session").dumps(data)
+        client.set_cookie(SESSION_COOKIE, forged)
+        assert client.get("/mon-compte").headers["Location"] == "/connexion"
+        response = client.post("/connexion", data={"csrf_token": csrf, "nir": KARIM_NIR,
+                                                   "password": KARIM_PASSWORD})
+        assert response.status_code == 400
+        assert session_rows(app) == []
+    client.set_cookie(SESSION_COOKIE, "c." + "A" * 3000)
+    assert client.get("/connexion").status_code == 200
+
+
+def test_sign_in_gives_a_new_token_and_deletes_the_old_row(app, client):
+    # A forgotten-password request under way keeps its step on the server.
+    response = client.post("/mot-de-passe-oublie", data={
+        "csrf_token": csrf_from(client.get("/mot-de-passe-oublie")), "nir": KARIM_NIR})
+    assert response.headers["Location"].endswith("/mot-de-passe-oublie/code")
     before = token(client)
+    assert not before.startswith("c.")
     assert session_row_for(app, before) is not None
     sign_in(client, KARIM_NIR, KARIM_PASSWORD)
     after = token(client)
