@@ -55,6 +55,7 @@ _STARTED = "moncompte.started"  # key in request.environ
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 # Events an operator should see first.
 _WARNINGS = {"sign_in_failed", "sign_in_locked", "code_send_failed", "code_wrong", "code_dead",
+             "session_store_fallback",
              "franceconnect_failed"}
 # Field names that would mean personal data is about to be written: refused outright.
 _FORBIDDEN = {"nir", "provisional_id", "identifier", "phone", "mobile", "email", "address",
@@ -228,6 +229,30 @@ def _log_request(response: Response) -> Response:
     return response
 
 
+# --- libraries' lines ----------------------------------------------------------------------
+
+# Flask-Limiter's own lines, in the same format as ours; the two that matter to an operator
+# get an event name (the words are Flask-Limiter's, see services/limiter.py).
+_LIBRARY_LOGGERS = ("flask-limiter",)
+_LIBRARY_EVENTS = {
+    "Rate limit storage unreachable - falling back to in-memory storage":
+        "rate_limit_storage_fallback",
+    "Rate limit storage recovered": "rate_limit_storage_recovered",
+}
+
+
+def _library_line(record: logging.LogRecord) -> bool:
+    text = record.getMessage()
+    fields = {"source": record.name}
+    event = _LIBRARY_EVENTS.get(text)
+    if event is None:
+        event, fields["message"] = "library", text[:200]
+    if has_request_context():
+        fields["request_id"] = g.get("request_id")
+    record.msg, record.args, record.fields = event, (), fields
+    return True
+
+
 # --- setting up -------------------------------------------------------------------------
 
 def init_logging(app: Flask) -> None:
@@ -245,6 +270,17 @@ def init_logging(app: Flask) -> None:
     logger.setLevel(logging.INFO)
     # Our own lines only once, whatever a server or library does with the root logger.
     logger.propagate = False
+    for name in _LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library_handler = next((h for h in library.handlers if isinstance(h, _StderrHandler)),
+                               None)
+        if library_handler is None:
+            library_handler = _StderrHandler()
+            library_handler.addFilter(_library_line)
+            library.addHandler(library_handler)
+        library_handler.setFormatter(handler.formatter)
+        library.setLevel(logging.INFO)
+        library.propagate = False
     # First before_request hook (before the limiter's, which may refuse the request), and
     # last after_request hook (Flask runs them in reverse), to see the compressed size.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import time
 
-from typing import Callable
+from typing import Callable, TypeVar
 
 from flask import Response, current_app, g
 from flask_limiter import Limiter, RequestLimit
@@ -13,6 +13,36 @@ from limits import parse_many
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 SIGN_IN_IDENTIFIER_SCOPE = "sign-in-identifier"
+# Flask-Limiter's own words when its storage stops answering (services/audit_log.py turns
+# them into the event «rate_limit_storage_fallback»).
+FALLBACK_MESSAGE = "Rate limit storage unreachable - falling back to in-memory storage"
+T = TypeVar("T")
+
+
+def storage():
+    """The storage the limits use now: Redis at scale, or this process's memory while Redis
+    does not answer (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)."""
+    if limiter._storage_dead and getattr(limiter, "_fallback_storage", None) is not None:
+        return limiter._fallback_storage
+    return limiter.storage
+
+
+def resilient(action: Callable[[], T]) -> T:
+    """Run `action`, which reads or counts in the limits' storage (through `storage()` or
+    `limiter.limiter`). Flask-Limiter falls back to memory for the limits it checks itself;
+    this does the same for the counters the app keeps there (codes sent, the reset decoy,
+    forgiven failures): if the storage fails, the fallback is switched on, logged with
+    Flask-Limiter's own words, and `action` runs again in memory. Flask-Limiter has no
+    public switch for this; it reads the same private flag again at its next check and
+    goes back to Redis when Redis answers."""
+    try:
+        return action()
+    except Exception:
+        if limiter._storage_dead or not limiter._in_memory_fallback_enabled:
+            raise
+        limiter.logger.warning(FALLBACK_MESSAGE)
+        limiter._storage_dead = True
+        return action()
 
 
 def seconds_to_wait() -> int:
@@ -49,16 +79,20 @@ def count_code_sending(key: str) -> int | None:
     args = [key, "code-sending"]
     if limiter._key_prefix:  # as Flask-Limiter builds the keys of the routes' limits
         args = [limiter._key_prefix, *args]
-    waits = []
-    for item in items:
-        if not limiter.limiter.test(item, *args):
-            reset_time = limiter.limiter.get_window_stats(item, *args).reset_time
-            waits.append(max(1, math.ceil(reset_time - time.time())))
-    if waits:
-        return max(waits)
-    for item in items:
-        limiter.limiter.hit(item, *args)
-    return None
+
+    def count() -> int | None:
+        waits = []
+        for item in items:
+            if not limiter.limiter.test(item, *args):
+                reset_time = limiter.limiter.get_window_stats(item, *args).reset_time
+                waits.append(max(1, math.ceil(reset_time - time.time())))
+        if waits:
+            return max(waits)
+        for item in items:
+            limiter.limiter.hit(item, *args)
+        return None
+
+    return resilient(count)
 
 
 def wait_words(seconds: int) -> str:
@@ -72,5 +106,8 @@ def wait_words(seconds: int) -> str:
 def forgive_sign_in_failures(identifier: str) -> None:
     """After a password reset, the failures counted against this identifier («nir:…» or
     «pid:…») no longer block its owner, who now knows the password."""
-    for item in parse_many(current_app.config["LOGIN_LIMIT_PER_NIR"]):
-        limiter.limiter.clear(item, identifier, SIGN_IN_IDENTIFIER_SCOPE)
+    def forgive() -> None:
+        for item in parse_many(current_app.config["LOGIN_LIMIT_PER_NIR"]):
+            limiter.limiter.clear(item, identifier, SIGN_IN_IDENTIFIER_SCOPE)
+
+    resilient(forgive)

@@ -19,7 +19,8 @@ from domain.codes import CODE_TTL
 from domain.contact import hide_email, hide_phone
 from services.accounts import find_account, get_account
 from services.codes import destination
-from services.limiter import limiter
+from services.limiter import resilient
+from services.limiter import storage as limits_storage
 from services.models import Account
 
 _DECOY_DOMAINS = ("gmail.com", "orange.fr", "hotmail.fr", "yahoo.fr", "free.fr", "laposte.net")
@@ -93,24 +94,32 @@ def _decoy_keys(identifier: str) -> tuple[str, str]:
 
 def decoy_sent(identifier: str, now: datetime) -> None:
     sent, tries = _decoy_keys(identifier)
-    storage = limiter.storage
-    storage.clear(sent)
-    storage.clear(tries)
-    storage.incr(sent, expiry=3600, amount=calendar.timegm(now.timetuple()))
+
+    def write() -> None:
+        store = limits_storage()
+        store.clear(sent)
+        store.clear(tries)
+        store.incr(sent, expiry=3600, amount=calendar.timegm(now.timetuple()))
+
+    resilient(write)
 
 
 def decoy_check(identifier: str, typed: str, now: datetime) -> tuple[codes.Outcome, int]:
     """No code exists: judge the typed code as a real one would be judged, never OK."""
     sent_key, tries_key = _decoy_keys(identifier)
-    storage = limiter.storage
-    tries = storage.get(tries_key)
-    cleaned = codes.clean(typed)
-    if len(cleaned) != codes.CODE_DIGITS or not (cleaned.isascii() and cleaned.isdigit()):
-        return codes.Outcome.MALFORMED, tries
-    if tries >= codes.MAX_WRONG:
-        return codes.Outcome.DEAD, tries
-    sent = storage.get(sent_key)
-    if not sent or calendar.timegm(now.timetuple()) - sent > codes.CODE_TTL.total_seconds():
-        return codes.Outcome.EXPIRED, tries
-    tries = storage.incr(tries_key, expiry=3600)
-    return (codes.Outcome.DEAD if tries >= codes.MAX_WRONG else codes.Outcome.WRONG), tries
+
+    def judge() -> tuple[codes.Outcome, int]:
+        store = limits_storage()
+        tries = store.get(tries_key)
+        cleaned = codes.clean(typed)
+        if len(cleaned) != codes.CODE_DIGITS or not (cleaned.isascii() and cleaned.isdigit()):
+            return codes.Outcome.MALFORMED, tries
+        if tries >= codes.MAX_WRONG:
+            return codes.Outcome.DEAD, tries
+        sent = store.get(sent_key)
+        if not sent or calendar.timegm(now.timetuple()) - sent > codes.CODE_TTL.total_seconds():
+            return codes.Outcome.EXPIRED, tries
+        tries = store.incr(tries_key, expiry=3600)
+        return (codes.Outcome.DEAD if tries >= codes.MAX_WRONG else codes.Outcome.WRONG), tries
+
+    return resilient(judge)
