@@ -81,7 +81,7 @@ def remembered_nir() -> Nir | None:
 def _remember(response: Response, nir: Nir | None) -> None:
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     if nir is None:
-        response.delete_cookie(REMEMBER_COOKIE, secure=secure, samesite="Lax")
+        response.delete_cookie(REMEMBER_COOKIE, secure=secure, httponly=True, samesite="Lax")
         return
     response.set_cookie(
         REMEMBER_COOKIE, _serializer().dumps(nir.value),
