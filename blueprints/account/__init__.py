@@ -173,8 +173,9 @@ def letters() -> str:
 @bp.get("/courriers/<int:letter_id>")
 @account_required
 def letter(letter_id: int) -> str:
-    # A number past SQLite's 64-bit INTEGER names no letter (and would make the look-up fail).
-    item = db.session.get(Letter, letter_id) if letter_id < 2**63 else None
+    # A number past the id column's 32-bit INTEGER (PostgreSQL's; SQLite's is 64-bit) names
+    # no letter, and would make the look-up fail with a 500 (found by test_bad_input.py).
+    item = db.session.get(Letter, letter_id) if letter_id < 2**31 else None
     if item is None or item.account_id != g.account.id:
         abort(404)
     if item.read_at is None:
