@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 # A Chromium for the e2e tests: Debian's when there is one, else Playwright's own.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-pg services install install-dev install-test chromium guide-pictures bench clean
+.PHONY: run test test-pg services install install-dev install-test chromium guide-pictures bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,18 +56,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
+# The whole suite twice, side by side (scripts/test-both.sh): on SQLite, and on PostgreSQL
+# and Redis, installed from Debian's packages if missing and started on loopback by
+# scripts/services.sh. TEST_ENGINES=sqlite (or postgresql) runs one only.
 test: chromium node_modules/.installed
-	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) $(BIN)/pytest
+	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) BIN=$(BIN) \
+	  bash scripts/test-both.sh
 
-# The same suite on PostgreSQL and Redis (issue 8): scripts/services.sh installs them from
-# Debian's packages if missing and starts them on loopback; tests/ and e2e/ then use them
-# (TEST_DATABASE_URL, TEST_REDIS_URL, E2E_DATABASE_URL, E2E_REDIS_URL).
 services:
 	bash scripts/services.sh
 
+# The suite on PostgreSQL and Redis only; PYTEST_ARGS="e2e -x" to narrow it.
 test-pg: chromium node_modules/.installed
-	eval "$$(bash scripts/services.sh)" && \
-	  CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) $(BIN)/pytest $(PYTEST_ARGS)
+	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) BIN=$(BIN) \
+	  TEST_ENGINES=postgresql bash scripts/test-both.sh
 
 $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -r requirements-bench.txt
@@ -88,3 +90,13 @@ guide-pictures: chromium
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis node_modules reports
+
+# Load and faults (issue 8, item 7): its own PostgreSQL and Redis on loopback, gunicorn with
+# 4 workers, 200 locust virtual people through the first login for 60 s, then an attacker,
+# Redis stopped and PostgreSQL restarted; PASS/FAIL printed, report in reports/load/.
+$(VENV)/.installed-load: requirements-load.txt $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -r requirements-load.txt
+	touch $@
+
+load: $(VENV)/.installed-load
+	$(BIN)/python -m load.run --out reports/load

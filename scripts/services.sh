@@ -66,8 +66,9 @@ start_pg() {
   if cluster=$(debian_cluster); then
     say "starting PostgreSQL cluster $cluster"
     # shellcheck disable=SC2086
-    pg_ctlcluster $cluster start -- -o "-c listen_addresses=127.0.0.1 -p $PG_PORT" \
-      || pg_ctlcluster $cluster start
+    # (stdout too goes to stderr: stdout carries only the variables to export)
+    pg_ctlcluster $cluster start -- -o "-c listen_addresses=127.0.0.1 -p $PG_PORT" >&2 \
+      || pg_ctlcluster $cluster start >&2
   else
     local bin; bin=$(pg_bin)
     if [ ! -f "$PG_FALLBACK_DIR/PG_VERSION" ]; then

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The whole suite (tests/ and e2e/) twice, as `make test` runs it (issue 8):
+#   1. on the embedded default: a SQLite file per test, limits and sessions in memory
+#      and in the database;
+#   2. on PostgreSQL and Redis, installed from Debian's packages if missing and started
+#      on loopback by scripts/services.sh.
+# The two runs share nothing (their own databases, Redis databases, ports, temporary
+# folders and axe report), so they run side by side: the machine has two cores and much
+# of an end-to-end test is waiting for a browser. Each line of output says its run.
+#
+#   TEST_ENGINES=sqlite      only the first run (a machine without PostgreSQL and Redis,
+#                            where installing them is not possible)
+#   TEST_ENGINES=postgresql  only the second
+#   PYTEST_ARGS="e2e -x"     passed to both runs
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${BIN:-.venv/bin}
+ENGINES=${TEST_ENGINES:-sqlite postgresql}
+export CHROMIUM_PATH=${CHROMIUM_PATH:-}
+started=$(date +%s)
+
+run() {
+  # run NAME [VAR=value …]: pytest with those variables; output prefixed with «[NAME]».
+  local name=$1; shift
+  env -u DATABASE_URL -u RATELIMIT_STORAGE_URI -u SESSION_STORE_URI "$@" \
+    "$BIN/pytest" ${PYTEST_ARGS:-} 2>&1 | sed -u "s/^/[$name] /"
+  return "${PIPESTATUS[0]}"
+}
+
+pids=() names=()
+for engine in $ENGINES; do
+  case $engine in
+    sqlite)
+      run sqlite -u TEST_DATABASE_URL -u TEST_REDIS_URL -u E2E_DATABASE_URL -u E2E_REDIS_URL &
+      ;;
+    postgresql)
+      if ! variables=$(bash scripts/services.sh); then
+        echo "PostgreSQL and Redis could not be started (see above). Install them" \
+             "(apt-get install postgresql redis-server) or run TEST_ENGINES=sqlite make test." >&2
+        exit 1
+      fi
+      (eval "$variables"
+      run postgresql TEST_DATABASE_URL="$TEST_DATABASE_URL" TEST_REDIS_URL="$TEST_REDIS_URL" \
+        E2E_DATABASE_URL="$E2E_DATABASE_URL" E2E_REDIS_URL="$E2E_REDIS_URL" \
+        A11Y_REPORT_DIR=reports/accessibility-postgresql) &
+      ;;
+    *) echo "TEST_ENGINES: sqlite and/or postgresql, not «$engine»" >&2; exit 2 ;;
+  esac
+  pids+=($!) names+=("$engine")
+done
+
+status=0
+summary=()
+for i in "${!pids[@]}"; do
+  if wait "${pids[$i]}"; then
+    summary+=("${names[$i]}: passed")
+  else
+    summary+=("${names[$i]}: FAILED")
+    status=1
+  fi
+done
+echo
+echo "Whole suite, $(( $(date +%s) - started )) s:"
+printf '  %s\n' "${summary[@]}"
+exit $status
