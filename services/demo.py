@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import current_app
+
 from domain.journey import CGU_VERSION
 from services.accounts import hash_password
 from services.database import db
-from services.models import (Account, Attestation, Letter, Payment, VerificationCode,
-                             WebSession)
+from services.models import Account, Attestation, Letter, Payment, VerificationCode
 
 LANDLORD = "votre propriétaire"
 
@@ -109,7 +110,9 @@ def load_demo_data() -> list[Account]:
                       else {"provisional_id": account.provisional_id})
         old = db.session.execute(db.select(Account).filter_by(**identifier)).scalar_one_or_none()
         if old is not None:
-            for table in (WebSession, VerificationCode, Attestation):
+            # Through the session store: with Redis, its copies go too.
+            current_app.session_interface.store.delete_of_account(old.id)
+            for table in (VerificationCode, Attestation):
                 db.session.execute(db.delete(table).filter_by(account_id=old.id))
             db.session.delete(old)
     db.session.flush()
