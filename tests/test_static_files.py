@@ -39,7 +39,7 @@ def test_a_hashed_file_is_kept_a_year_without_validators(client) -> None:
     for useless in ("Expires", "Last-Modified", "ETag", "Content-Disposition"):
         assert useless not in response.headers, useless
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
 
 
 def test_an_old_hash_still_answers_but_is_not_kept(client) -> None:
