@@ -4,14 +4,15 @@
 #      and in the database;
 #   2. on PostgreSQL and Redis, installed from Debian's packages if missing and started
 #      on loopback by scripts/services.sh.
-# The two runs share nothing (their own databases, Redis databases, ports, temporary
-# folders and axe report), so they run side by side: the machine has two cores and much
-# of an end-to-end test is waiting for a browser. Each line of output says its run.
+# Each run is two pytest processes, tests/ and e2e/; the four share nothing (their own
+# databases, Redis databases, ports, temporary folders and axe report), so they run side by
+# side: much of an end-to-end test is waiting for the browser, and the unit tests fill
+# those gaps on the machine's two cores. Each line of output says its run.
 #
 #   TEST_ENGINES=sqlite      only the first run (a machine without PostgreSQL and Redis,
 #                            where installing them is not possible)
 #   TEST_ENGINES=postgresql  only the second
-#   PYTEST_ARGS="e2e -x"     passed to both runs
+#   PYTEST_ARGS="e2e -x"     what each run tests (default: tests/ and e2e/ side by side)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,33 +25,48 @@ run() {
   # run NAME [VAR=value …]: pytest with those variables; output prefixed with «[NAME]».
   local name=$1; shift
   env -u DATABASE_URL -u RATELIMIT_STORAGE_URI -u SESSION_STORE_URI "$@" \
-    "$BIN/pytest" ${PYTEST_ARGS:-} 2>&1 | sed -u "s/^/[$name] /"
+    "$BIN/pytest" $PYTEST_PATHS 2>&1 | sed -u "s/^/[$name] /"
   return "${PIPESTATUS[0]}"
 }
 
 pids=() names=()
+start() {
+  # start ENGINE [VAR=value …]: the engine's run, as one process per path in $PARTS.
+  local engine=$1; shift
+  for part in $PARTS; do
+    if [ "$part" = all ]; then PYTEST_PATHS=${PYTEST_ARGS:-}; label=$engine
+    else PYTEST_PATHS=$part; label="$engine $part"; fi
+    PYTEST_PATHS=$PYTEST_PATHS run "$label" "$@" &
+    pids+=($!) names+=("$label")
+  done
+}
+PARTS=${PYTEST_ARGS:+all}
+PARTS=${PARTS:-tests e2e}
+
 for engine in $ENGINES; do
   case $engine in
     sqlite)
-      run sqlite -u TEST_DATABASE_URL -u TEST_REDIS_URL -u E2E_DATABASE_URL -u E2E_REDIS_URL &
+      start sqlite -u TEST_DATABASE_URL -u TEST_REDIS_URL -u E2E_DATABASE_URL -u E2E_REDIS_URL
       ;;
     postgresql)
       if ! variables=$(bash scripts/services.sh); then
         echo "PostgreSQL and Redis could not be started (see above). Install them" \
              "(apt-get install postgresql redis-server) or run TEST_ENGINES=sqlite make test." >&2
-        exit 1
+        status=1
+        break
       fi
-      (eval "$variables"
-      run postgresql TEST_DATABASE_URL="$TEST_DATABASE_URL" TEST_REDIS_URL="$TEST_REDIS_URL" \
+      eval "$variables"
+      start postgresql TEST_DATABASE_URL="$TEST_DATABASE_URL" TEST_REDIS_URL="$TEST_REDIS_URL" \
         E2E_DATABASE_URL="$E2E_DATABASE_URL" E2E_REDIS_URL="$E2E_REDIS_URL" \
-        A11Y_REPORT_DIR=reports/accessibility-postgresql) &
+        A11Y_REPORT_DIR=reports/accessibility-postgresql
+      unset DATABASE_URL RATELIMIT_STORAGE_URI TEST_DATABASE_URL TEST_REDIS_URL \
+        E2E_DATABASE_URL E2E_REDIS_URL
       ;;
     *) echo "TEST_ENGINES: sqlite and/or postgresql, not «$engine»" >&2; exit 2 ;;
   esac
-  pids+=($!) names+=("$engine")
 done
 
-status=0
+status=${status:-0}
 summary=()
 for i in "${!pids[@]}"; do
   if wait "${pids[$i]}"; then

@@ -110,8 +110,10 @@ def restore_snapshot(url: str, schema: str = "public") -> str:
     with engine.begin() as conn:
         conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")
         conn.exec_driver_sql(f'SET LOCAL search_path = "{schema}"')
-        conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
-                             + " RESTART IDENTITY CASCADE")
+        # DELETE, not TRUNCATE: on a few small tables it is several times faster (TRUNCATE
+        # makes new files for every table and index); the sequences are set again below.
+        for table in reversed(tables):
+            conn.exec_driver_sql(f'DELETE FROM "{table.name}"')
         for table in tables:
             if _snapshot.get(table.name):
                 conn.execute(table.insert(), _snapshot[table.name])
