@@ -66,10 +66,11 @@ test: chromium node_modules/.installed
 services:
 	bash scripts/services.sh
 
-# The suite on PostgreSQL and Redis only; PYTEST_ARGS="e2e -x" to narrow it.
+# The whole suite on PostgreSQL and Redis only, e2e rendering checks included;
+# PYTEST_ARGS="e2e -x" to narrow it.
 test-pg: chromium node_modules/.installed
 	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) BIN=$(BIN) \
-	  TEST_ENGINES=postgresql bash scripts/test-both.sh
+	  TEST_ENGINES=postgresql TEST_PG_FULL=1 bash scripts/test-both.sh
 
 $(VENV)/.installed-bench: requirements-bench.txt $(VENV)/.installed-test
 	$(BIN)/pip install --quiet -r requirements-bench.txt
