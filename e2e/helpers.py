@@ -148,9 +148,17 @@ def _format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# E2E_AXE=off: the journeys run without axe. Only `make test`'s second run (PostgreSQL and
+# Redis, scripts/test-both.sh) sets it: its pages are the same HTML as the first run's,
+# which runs axe on every one of them.
+AXE_ON = os.environ.get("E2E_AXE", "on") != "off"
+
+
 def check_axe(page: Page, state: str | None = None) -> None:
     """axe-core, WCAG 2.1 A and AA rules, on a page whose JavaScript runs. Each run is
     recorded in the suite's report (e2e/a11y_report.py) under `state`, if given."""
+    if not AXE_ON:
+        return
     response = _axe.run(page, options=AXE_OPTIONS).response
     a11y_report.record(page, response, state=state, js=True, tags=AXE_OPTIONS["runOnly"]["values"])
     violations = response["violations"]
@@ -189,6 +197,8 @@ def check_axe_nojs(browser: Browser, page: Page, state: str | None = None) -> No
     aborted and inline scripts are removed: the copy shows what the no-JS visitor
     got. Reflow is checked there too.
     """
+    if not AXE_ON:
+        return
     copy = _copy_page(browser, page.viewport_size)
     copy.set_content(_static_copy(page.content(), page.url), wait_until="load")
     # The copy must be styled like the real page, or contrast checks mean nothing.

@@ -9,11 +9,12 @@
 # side: much of an end-to-end test is waiting for the browser, and the unit tests fill
 # those gaps on the machine's two cores. Each line of output says its run.
 #
-# The second run skips the e2e modules that check only what the browser renders (axe over
-# every page state, keyboard, zoom and focus, the guide's pictures, page weights, the
-# helpers' own tests): the pages are the same HTML whatever the engine, and running them
+# The second run checks behaviour, not rendering: it skips the e2e modules that check only
+# what the browser renders (axe over every page state, keyboard, zoom and focus, the
+# guide's pictures, page weights, the helpers' own tests), and its journeys run without
+# axe (E2E_AXE=off). Its pages are the same HTML as the first run's, and rendering checks
 # twice would not fit the 10 minutes of CI on two cores. TEST_PG_FULL=1 (make test-pg)
-# runs them on PostgreSQL too.
+# runs everything on PostgreSQL.
 #
 #   TEST_ENGINES=sqlite      only the first run (a machine without PostgreSQL and Redis,
 #                            where installing them is not possible)
@@ -24,6 +25,8 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-.venv/bin}
 ENGINES=${TEST_ENGINES:-sqlite postgresql}
+PG_AXE=off
+[ -n "${TEST_PG_FULL:-}" ] && PG_AXE=on
 RENDERING_ONLY="test_accessibility_audit.py test_keyboard_zoom_focus.py test_guide_pictures.py
   test_home_and_layout.py test_e2e_helpers.py"
 export CHROMIUM_PATH=${CHROMIUM_PATH:-}
@@ -69,7 +72,7 @@ for engine in $ENGINES; do
       eval "$variables"
       start postgresql TEST_DATABASE_URL="$TEST_DATABASE_URL" TEST_REDIS_URL="$TEST_REDIS_URL" \
         E2E_DATABASE_URL="$E2E_DATABASE_URL" E2E_REDIS_URL="$E2E_REDIS_URL" \
-        A11Y_REPORT_DIR=reports/accessibility-postgresql
+        A11Y_REPORT_DIR=reports/accessibility-postgresql E2E_AXE="$PG_AXE"
       unset DATABASE_URL RATELIMIT_STORAGE_URI TEST_DATABASE_URL TEST_REDIS_URL \
         E2E_DATABASE_URL E2E_REDIS_URL
       ;;
