@@ -76,9 +76,7 @@ def count_code_sending(key: str) -> int | None:
     sent by the sign-in itself): None and the sending is counted, or the seconds to wait."""
     items = parse_many(f"{current_app.config['CODE_LIMIT_INTERVAL']};"
                        f"{current_app.config['CODE_LIMIT_HOURLY']}")
-    args = [key, "code-sending"]
-    if limiter._key_prefix:  # as Flask-Limiter builds the keys of the routes' limits
-        args = [limiter._key_prefix, *args]
+    args = _args(key, "code-sending")
 
     def count() -> int | None:
         waits = []
@@ -103,11 +101,41 @@ def wait_words(seconds: int) -> str:
     return f"{minutes} minute" + ("s" if minutes > 1 else "")
 
 
+def _args(key: str, scope: str) -> list[str]:
+    """The parts of a storage key, as Flask-Limiter builds those of the routes' limits."""
+    return [limiter._key_prefix, key, scope] if limiter._key_prefix else [key, scope]
+
+
+def claim_sign_in_try(identifier: str) -> int | None:
+    """Count one sign-in try against `identifier` («nir:…» or «pid:…») before its password
+    is checked: None, go on; or the seconds to wait.
+
+    The route's limit (LOGIN_LIMIT_PER_NIR) refuses at once an identifier already at its
+    limit, but it can only count a failure after the answer: tries sent at the same moment
+    to several workers would all pass before any was counted (`make load` saw 17 of 100
+    get through). One atomic increment per try, before the check, lets exactly the
+    allowed number through. A right password gives the tries back
+    (forgive_sign_in_failures), so signing in often never locks anyone out."""
+    items = parse_many(current_app.config["LOGIN_LIMIT_PER_NIR"])
+    args = _args(identifier, SIGN_IN_IDENTIFIER_SCOPE)
+
+    def claim() -> int | None:
+        for item in items:
+            if not limiter.limiter.hit(item, *args):
+                reset_time = limiter.limiter.get_window_stats(item, *args).reset_time
+                return max(1, math.ceil(reset_time - time.time()))
+        return None
+
+    return resilient(claim)
+
+
 def forgive_sign_in_failures(identifier: str) -> None:
-    """After a password reset, the failures counted against this identifier («nir:…» or
-    «pid:…») no longer block its owner, who now knows the password."""
+    """After a right password or a password reset, the tries counted against this
+    identifier («nir:…» or «pid:…») no longer block its owner, who knows the password."""
+    args = _args(identifier, SIGN_IN_IDENTIFIER_SCOPE)
+
     def forgive() -> None:
         for item in parse_many(current_app.config["LOGIN_LIMIT_PER_NIR"]):
-            limiter.limiter.clear(item, identifier, SIGN_IN_IDENTIFIER_SCOPE)
+            limiter.limiter.clear(item, *args)
 
     resilient(forgive)

@@ -6,6 +6,7 @@ import time
 from flask import (Blueprint, Response, current_app, flash, make_response, redirect,
                    render_template, request, session, url_for)
 from itsdangerous import BadData, URLSafeTimedSerializer
+from limits import parse_many
 
 from blueprints.auth import device
 from blueprints.forms import ActionForm
@@ -19,7 +20,8 @@ from blueprints.password_reset.forms import ResetStartForm
 from services.accounts import authenticate, link_franceconnect, step_of
 from services.audit_log import security_event
 from services.franceconnect import enabled as franceconnect_enabled
-from services.limiter import SIGN_IN_IDENTIFIER_SCOPE, limiter
+from services.limiter import (SIGN_IN_IDENTIFIER_SCOPE, claim_sign_in_try,
+                              forgive_sign_in_failures, limiter, wait_words)
 from services.sessions import end_signed_in, start_signed_in
 
 bp = Blueprint("auth", __name__)
@@ -46,11 +48,13 @@ def _failed(response: Response) -> bool:
 
 # Two limits on failed sign-ins, shared by both sign-in forms: per identifier (protects
 # one account) and per address (a public office where social workers help many people
-# shares one address).
+# shares one address). The per-identifier limit only refuses here an identifier already
+# at its limit; each try is counted before its password is checked (_claim), so that tries
+# at the same moment on several workers cannot pass together.
 per_identifier = limiter.shared_limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_NIR"], scope=SIGN_IN_IDENTIFIER_SCOPE,
     methods=["POST"], key_func=lambda: _typed_identifier() or "",
-    exempt_when=lambda: _typed_identifier() is None, deduct_when=_failed,
+    exempt_when=lambda: _typed_identifier() is None, deduct_when=lambda _: False,
     error_message="per-nir",
     on_breach=lambda _: security_event("sign_in_locked", _typed_identifier(),
                                        limit="per_identifier"),
@@ -60,6 +64,19 @@ per_address = limiter.shared_limit(
     methods=["POST"], deduct_when=_failed, error_message="per-address",
     on_breach=lambda _: security_event("sign_in_locked", _typed_identifier(), limit="per_address"),
 )
+
+
+def _claim(identifier: str):
+    """Count this try against the identifier before the password is checked (see
+    services/limiter.py): None to go on, or the «Trop d'essais» page."""
+    wait = claim_sign_in_try(identifier)
+    if wait is None:
+        return None
+    security_event("sign_in_locked", identifier, limit="per_identifier")
+    amount = min(item.amount for item in parse_many(current_app.config["LOGIN_LIMIT_PER_NIR"]))
+    html = render_template("errors/429.html", wait=wait_words(wait), per_address=False,
+                           tries=amount)
+    return html, 429, {"Retry-After": str(wait)}
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -116,11 +133,16 @@ def sign_in() -> Response | tuple[str, int] | str:
         return _page(_prefilled(form))
     if not form.validate_on_submit():
         return _page(form, form.summary()), 400
+    identifier = "nir:" + form.nir.nir.value
+    locked = _claim(identifier)
+    if locked is not None:
+        return locked
     account = authenticate(form.password.data, nir=form.nir.nir.value)
     if account is None:
-        security_event("sign_in_failed", "nir:" + form.nir.nir.value, reason="unknown_or_wrong")
+        security_event("sign_in_failed", identifier, reason="unknown_or_wrong")
         form.password.errors = [WRONG_CREDENTIALS]
         return _page(form, form.summary()), 401
+    forgive_sign_in_failures(identifier)
     response = _signed_in(account)
     _remember(response, form.nir.nir if form.remember.data else None)
     return response
@@ -172,12 +194,16 @@ def provisional_sign_in():
         return render_template("auth/provisional.html", form=form, errors=[])
     if not form.validate_on_submit():
         return render_template("auth/provisional.html", form=form, errors=form.summary()), 400
+    identifier = "pid:" + form.provisional_id.parsed.value
+    locked = _claim(identifier)
+    if locked is not None:
+        return locked
     account = authenticate(form.password.data, provisional_id=form.provisional_id.parsed.value)
     if account is None:
-        security_event("sign_in_failed", "pid:" + form.provisional_id.parsed.value,
-                       reason="unknown_or_wrong")
+        security_event("sign_in_failed", identifier, reason="unknown_or_wrong")
         form.password.errors = [WRONG_PROVISIONAL]
         return render_template("auth/provisional.html", form=form, errors=form.summary()), 401
+    forgive_sign_in_failures(identifier)
     return _signed_in(account)
 
 
