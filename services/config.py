@@ -29,6 +29,9 @@ def settings_from_env(instance_path: str, env: str | None = None) -> dict:
         "APP_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEV_SECRET),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
+        # A connection left from before a database restart is tested (and replaced) before
+        # use, so requests recover on their own (`make load` restarts PostgreSQL).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Limits, code counters and the password-reset decoy: in this process's memory by
         # default; redis://host:6379/0 so that they hold across processes and hosts.
         "RATELIMIT_STORAGE_URI": limits_uri,
