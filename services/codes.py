@@ -101,7 +101,8 @@ def _matches_a_replaced_code(account: Account, newest: VerificationCode, typed: 
 
 
 def check_code(account: Account, typed: str, purpose: str = "contact") -> codes.Outcome:
-    """Judge the typed code against the newest one sent, and save what it changed."""
+    """Judge the typed code against the newest one sent, and save what it changed (a right
+    code: in the caller's transaction, which commits it with the step it opens)."""
     record = latest_code(account, purpose)
     if record is None:
         security_event("code_dead", account, purpose=purpose, reason="none_sent")
@@ -115,8 +116,12 @@ def check_code(account: Account, typed: str, purpose: str = "contact") -> codes.
     outcome = codes.check(state, typed, _key(), utcnow())
     record.wrong_tries, record.dead = state.wrong_tries, state.dead
     if outcome is codes.Outcome.OK:
+        # Used, in the caller's transaction: the code and the step it opens are saved
+        # together, so a failure between the two never leaves a used code and no step.
         record.used_at = utcnow()
-    db.session.commit()
+        db.session.flush()
+    else:
+        db.session.commit()  # a wrong try counts, whatever the caller does next
     _log_check(account, record, outcome)
     return outcome
 

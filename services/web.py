@@ -16,10 +16,12 @@ from flask import Flask, Response, flash, render_template, request, session, url
 from werkzeug.security import safe_join
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from domain import guide
 from domain.formatting import euros, long_date, short_date
+from services.audit_log import security_event
 from services.database import db
 from services.limiter import seconds_to_wait, wait_words
 
@@ -212,6 +214,18 @@ def register_web(app: Flask) -> None:
         code = error.code or 500
         template = "errors/404.html" if code == 404 else "errors/generic.html"
         return render_template(template, code=code), code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: Exception):
+        # The database does not answer (a restart, a failover): not a bug of the page. The
+        # person is told to try again; the load balancer and clients see a 503 and when.
+        security_event("database_unavailable", error=type(error).__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+            db.session.remove()
+        return render_template("errors/generic.html", code=503), 503, {"Retry-After": "30"}
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:

@@ -169,3 +169,34 @@ def test_the_session_store_forgets_in_redis_what_it_wrote_while_redis_was_down(a
         assert store.redis.get(digest).data == '{"step": 2}'
         store.delete(digest)
         db.session.commit()
+
+
+def test_a_failure_after_a_right_code_keeps_the_code_usable(app, monkeypatch) -> None:
+    # The code is marked used in the same transaction as the step it opens: a database
+    # that fails in between (make load restarts PostgreSQL) leaves the code good to type
+    # again, instead of «code déjà utilisé» and a new code to ask for.
+    from sqlalchemy.exc import OperationalError
+
+    import blueprints.first_login as first_login
+
+    client = app.test_client()
+    assert sign_in(client, VERONIQUE_NIR, VERONIQUE_PASSWORD).status_code == 303
+    post(client, "/premiere-connexion/conditions", {"accept": "y"})
+    post(client, "/premiere-connexion/mot-de-passe",
+         {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    response = post(client, "/premiere-connexion/coordonnees",
+                    {"mobile": "", "other_phone": "", "email": MAIL, "channel": "mail"})
+    assert response.headers["Location"] == "/premiere-connexion/code"
+    body = client.get("/dev/messages.json").get_json()[0]["body"]
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+
+    def database_gone(*_args, **_kwargs):
+        raise OperationalError("UPDATE account …", {}, Exception("server closed the connection"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(first_login, "_move", database_gone)
+        response = post(client, "/premiere-connexion/code", {"code": code})
+    assert response.status_code == 503
+    response = post(client, "/premiere-connexion/code", {"code": code})
+    assert response.headers["Location"] == "/mon-compte"
+    assert account_row(app, VERONIQUE_NIR).journey_state == "done"

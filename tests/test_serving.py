@@ -89,3 +89,24 @@ def test_a_bad_body_never_switches_the_limits_to_their_memory_fallback(app, clie
                          content_type="application/json")
     assert answer.status_code == 400
     assert limiter._storage_dead is False
+
+
+def test_a_database_that_does_not_answer_gets_a_503_page_not_a_500(tmp_path, capsys) -> None:
+    import json
+
+    from flask_helpers import KARIM_NIR, KARIM_PASSWORD, csrf_from
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/t.db"})
+    client = app.test_client()
+    # The sign-in page needs no database; its form does.
+    token = csrf_from(client.get("/connexion"))
+    response = client.post("/connexion", data={"csrf_token": token, "nir": KARIM_NIR,
+                                               "password": KARIM_PASSWORD})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    text = response.get_data(as_text=True)
+    assert "Ce n'est pas de votre faute" in text and "Essayez à nouveau" in text
+    events = [json.loads(line)["event"] for line in capsys.readouterr().err.splitlines()
+              if line.startswith("{")]
+    assert "database_unavailable" in events

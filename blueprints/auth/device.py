@@ -26,6 +26,7 @@ from services.accounts import get_account
 from services.audit_log import security_event
 from domain.contact import hide_email, hide_phone
 from services.codes import check_code, destination, latest_code, send_code
+from services.database import db
 from services.limiter import code_sending_limit, count_code_sending, wait_words
 from services.messages import SendError
 from services.models import Account
@@ -154,6 +155,7 @@ def register(bp, finish) -> None:
             record = latest_code(account, "device")
             form.code.errors = [code_entry.message_for(outcome, record.wrong_tries if record else 0)]
             return _code_page(form, form.summary(), 400)
+        db.session.commit()  # the code is used (services/codes.py)
         remember = bool(form.remember_device.data)
         response = finish(account)  # a new session (new identifier): the pending state goes
         if remember:

@@ -140,6 +140,7 @@ def code():
     else:
         outcome, wrong = decoy_check(state["nir"], form.code.data or "", utcnow())
     if outcome is codes.Outcome.OK:
+        db.session.commit()  # the code is used (services/codes.py)
         session.pop("reset", None)
         return redirect(url_for(".choose", token=make_token(account)), code=303)
     form.code.errors = [code_entry.message_for(outcome, wrong)]
