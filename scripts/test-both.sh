@@ -9,12 +9,13 @@
 # side: much of an end-to-end test is waiting for the browser, and the unit tests fill
 # those gaps on the machine's two cores. Each line of output says its run.
 #
-# The second run checks behaviour, not rendering: it skips the e2e modules that check only
-# what the browser renders (axe over every page state, keyboard, zoom and focus, the
-# guide's pictures, page weights, the helpers' own tests), and its journeys run without
-# axe (E2E_AXE=off). Its pages are the same HTML as the first run's, and rendering checks
-# twice would not fit the 10 minutes of CI on two cores. TEST_PG_FULL=1 (make test-pg)
-# runs everything on PostgreSQL.
+# The second run checks what the engine changes, not what the browser renders: it skips
+# the e2e modules that check only rendering (axe over every page state, keyboard, zoom and
+# focus, the guide's pictures, page weights, the helpers' own tests), its journeys run
+# without axe (E2E_AXE=off) and with JavaScript on only (-k 'not nojs': with JavaScript,
+# a journey sends the server every request it sends without, plus the live checks). Its
+# pages are the same HTML as the first run's; the whole suite twice would not fit the 10
+# minutes of CI on two cores. TEST_PG_FULL=1 (make test-pg) runs everything on PostgreSQL.
 #
 #   TEST_ENGINES=sqlite      only the first run (a machine without PostgreSQL and Redis,
 #                            where installing them is not possible)
@@ -47,10 +48,12 @@ start() {
   for part in $PARTS; do
     if [ "$part" = all ]; then PYTEST_PATHS=${PYTEST_ARGS:-}; label=$engine
     else PYTEST_PATHS=$part; label="$engine $part"; fi
+    only="PYTEST_ADDOPTS=${PYTEST_ADDOPTS:-}"
     if [ "$part" = e2e ] && [ "$engine" = postgresql ] && [ -z "${TEST_PG_FULL:-}" ]; then
       for module in $RENDERING_ONLY; do PYTEST_PATHS+=" --ignore=e2e/$module"; done
+      only="PYTEST_ADDOPTS=${PYTEST_ADDOPTS:-} -k 'not nojs'"
     fi
-    PYTEST_PATHS=$PYTEST_PATHS run "$label" "$@" &
+    PYTEST_PATHS=$PYTEST_PATHS run "$label" "$@" "$only" &
     pids+=($!) names+=("$label")
   done
 }
