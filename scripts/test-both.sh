@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The whole suite (tests/ and e2e/) twice, as `make test` runs it (issue 8):
+# The suite twice, as `make test` runs it (issue 8):
 #   1. on the embedded default: a SQLite file per test, limits and sessions in memory
 #      and in the database;
 #   2. on PostgreSQL and Redis, installed from Debian's packages if missing and started
 #      on loopback by scripts/services.sh.
-# Each run is two pytest processes, tests/ and e2e/; the four share nothing (their own
-# databases, Redis databases, ports, temporary folders and axe report), so they run side by
-# side: much of an end-to-end test is waiting for the browser, and the unit tests fill
-# those gaps on the machine's two cores. Each line of output says its run.
+# Each run is several pytest processes (see start below) that share nothing (their own
+# databases, Redis databases, ports, temporary folders and axe reports), so they run side
+# by side and keep both cores of the machine busy to the end. Each line of output says
+# its process.
 #
 # The second run checks what the engine changes, not what the browser renders: it skips
 # the e2e modules that check only rendering (axe over every page state, keyboard, zoom and
@@ -43,22 +43,39 @@ run() {
 
 pids=() names=()
 start() {
-  # start ENGINE [VAR=value …]: the engine's run, as one process per path in $PARTS.
+  # start ENGINE [VAR=value …]: the engine's run, as one process per part:
+  #   tests      tests/
+  #   journeys   e2e/ but the rendering-only modules (on PostgreSQL: JavaScript on, no axe)
+  #   rendering  the rendering-only e2e modules (first run only)
+  # or, with PYTEST_ARGS, one process with those arguments.
   local engine=$1; shift
-  for part in $PARTS; do
-    if [ "$part" = all ]; then PYTEST_PATHS=${PYTEST_ARGS:-}; label=$engine
-    else PYTEST_PATHS=$part; label="$engine $part"; fi
-    only="PYTEST_ADDOPTS=${PYTEST_ADDOPTS:-}"
-    if [ "$part" = e2e ] && [ "$engine" = postgresql ] && [ -z "${TEST_PG_FULL:-}" ]; then
-      for module in $RENDERING_ONLY; do PYTEST_PATHS+=" --ignore=e2e/$module"; done
-      only="PYTEST_ADDOPTS=${PYTEST_ADDOPTS:-} -k 'not nojs'"
-    fi
-    PYTEST_PATHS=$PYTEST_PATHS run "$label" "$@" "$only" &
+  local parts="tests journeys rendering"
+  [ "$engine" = postgresql ] && [ -z "${TEST_PG_FULL:-}" ] && parts="tests journeys"
+  [ -n "${PYTEST_ARGS:-}" ] && parts=all
+  for part in $parts; do
+    local paths label="$engine $part" extra=() addopts=${PYTEST_ADDOPTS:-}
+    case $part in
+      all) paths=$PYTEST_ARGS; label=$engine ;;
+      tests) paths=tests ;;
+      journeys)
+        paths=e2e
+        for module in $RENDERING_ONLY; do paths+=" --ignore=e2e/$module"; done
+        if [ "$engine" = postgresql ] && [ -z "${TEST_PG_FULL:-}" ]; then
+          addopts+=" -k 'not nojs'"
+        else
+          # Its own axe report: the rendering part writes the main one.
+          extra=(A11Y_REPORT_DIR="reports/accessibility$([ "$engine" = postgresql ] && echo -postgresql)/journeys")
+        fi
+        ;;
+      rendering)
+        paths=""
+        for module in $RENDERING_ONLY; do paths+=" e2e/$module"; done
+        ;;
+    esac
+    PYTEST_PATHS=$paths run "$label" "$@" "${extra[@]}" "PYTEST_ADDOPTS=$addopts" &
     pids+=($!) names+=("$label")
   done
 }
-PARTS=${PYTEST_ARGS:+all}
-PARTS=${PARTS:-tests e2e}
 
 for engine in $ENGINES; do
   case $engine in
