@@ -89,17 +89,21 @@ def _sms_handler(inbox: Inbox, token: str):
                 self.send_response(400)
                 self.end_headers()
                 return
-            body = b'{"status":"queued"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_json(self, b'{"status":"queued"}')
 
         def log_message(self, *args) -> None:
             pass
 
     return Handler
+
+
+def send_json(handler: BaseHTTPRequestHandler, body: bytes) -> None:
+    """A 200 answer carrying the JSON `body`."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
 
 
 def wait_until_up(url: str, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:

@@ -26,7 +26,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.servers import Inbox, _MailHandler, _sms_handler, free_port, wait_until_up
+from bench.servers import (Inbox, _MailHandler, _sms_handler, free_port, send_json,
+                           wait_until_up)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -258,12 +259,7 @@ def _outbox_handler(outbox: Outbox):
                 self.end_headers()
                 return
             messages = outbox.of(query["to"][0])
-            body = json.dumps({"count": len(messages), "messages": messages}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            send_json(self, json.dumps({"count": len(messages), "messages": messages}).encode())
 
         def log_message(self, *args) -> None:
             pass

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD,
-                           csrf_from, fresh_database, make_app)
+                           app_on_copy, csrf_from)
 
 HTTPS = "https://localhost"
 HSTS = "max-age=63072000; includeSubDomains"
@@ -25,17 +25,8 @@ NOT_CRAWLED = ("/deconnexion", "/franceconnect")
 
 @pytest.fixture
 def app(tmp_path, template_db):
-    from services.database import db
-    from services.limiter import limiter
-
-    app = make_app(fresh_database(tmp_path, template_db), SESSION_COOKIE_SECURE=True,
-                   NEW_DEVICE_CHECK=True)
-    with app.app_context():
-        limiter.reset()
-    yield app
-    with app.app_context():
-        limiter.reset()
-        db.engine.dispose()
+    yield from app_on_copy(tmp_path, template_db, SESSION_COOKIE_SECURE=True,
+                           NEW_DEVICE_CHECK=True)
 
 
 class Browser:
