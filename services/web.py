@@ -16,7 +16,7 @@ from flask import Flask, Response, flash, render_template, request, session, url
 from werkzeug.security import safe_join
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 from domain import guide
@@ -24,6 +24,9 @@ from domain.formatting import euros, long_date, short_date
 from services.audit_log import security_event
 from services.database import db
 from services.limiter import seconds_to_wait, wait_words
+
+# The database does not answer: a 503 page, not a 500 (services/web.py, error handlers).
+DATABASE_DOWN = (OperationalError, InterfaceError, PendingRollbackError)
 
 # For what is never shown as a page (static files, live fragments): nothing may load or run.
 NOT_A_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -210,13 +213,17 @@ def register_web(app: Flask) -> None:
         return html, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException):
+        if isinstance(getattr(error, "original_exception", None), DATABASE_DOWN):
+            # Lost while saving the session, after the view: Flask hands it over as a 500.
+            return database_unavailable(error.original_exception)
         code = error.code or 500
         template = "errors/404.html" if code == 404 else "errors/generic.html"
         return render_template(template, code=code), code
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
+    @app.errorhandler(PendingRollbackError)
     def database_unavailable(error: Exception):
         # The database does not answer (a restart, a failover): not a bug of the page. The
         # person is told to try again; the load balancer and clients see a 503 and when.

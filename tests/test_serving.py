@@ -110,3 +110,21 @@ def test_a_database_that_does_not_answer_gets_a_503_page_not_a_500(tmp_path, cap
     events = [json.loads(line)["event"] for line in capsys.readouterr().err.splitlines()
               if line.startswith("{")]
     assert "database_unavailable" in events
+
+
+def test_a_database_lost_while_saving_the_session_gets_a_503_too(app, monkeypatch) -> None:
+    # make load restarts PostgreSQL: a sign-in whose password was right, but whose session
+    # could not be written after the page was made, must say «try again», not «bug».
+    from sqlalchemy.exc import OperationalError
+
+    from flask_helpers import KARIM_NIR, KARIM_PASSWORD, sign_in
+
+    def gone(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO web_session …", {}, Exception("terminating connection"))
+
+    monkeypatch.setattr(app.session_interface.store, "put", gone)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production (TESTING turns it on)
+    response = sign_in(app.test_client(), KARIM_NIR, KARIM_PASSWORD)
+    assert response.status_code == 503
+    assert "Location" not in response.headers
+    assert "Essayez à nouveau" in response.get_data(as_text=True)
