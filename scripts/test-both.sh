@@ -47,16 +47,22 @@ start() {
   #   tests      tests/
   #   journeys   e2e/ but the rendering-only modules (on PostgreSQL: JavaScript on, no axe)
   #   rendering  the rendering-only e2e modules (first run only)
+  #   e2e        all of e2e/ (make test-pg)
   # or, with PYTEST_ARGS, one process with those arguments.
   local engine=$1; shift
   local parts="tests journeys rendering"
-  [ "$engine" = postgresql ] && [ -z "${TEST_PG_FULL:-}" ] && parts="tests journeys"
+  # On PostgreSQL the e2e tests share one database and one Redis database: one process.
+  if [ "$engine" = postgresql ]; then
+    parts="tests journeys"
+    [ -n "${TEST_PG_FULL:-}" ] && parts="tests e2e"
+  fi
   [ -n "${PYTEST_ARGS:-}" ] && parts=all
   for part in $parts; do
     local paths label="$engine $part" extra=() addopts=${PYTEST_ADDOPTS:-}
     case $part in
       all) paths=$PYTEST_ARGS; label=$engine ;;
       tests) paths=tests ;;
+      e2e) paths=e2e ;;
       journeys)
         paths=e2e
         for module in $RENDERING_ONLY; do paths+=" --ignore=e2e/$module"; done
