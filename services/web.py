@@ -228,6 +228,9 @@ def register_web(app: Flask) -> None:
         # The database does not answer (a restart, a failover): not a bug of the page. The
         # person is told to try again; the load balancer and clients see a 503 and when.
         security_event("database_unavailable", error=type(error).__name__)
+        # Nothing of this request is kept, the session's changes neither: the browser keeps
+        # the cookie it came with, so pressing again works once the database is back.
+        session.modified = False
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it

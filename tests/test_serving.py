@@ -117,14 +117,26 @@ def test_a_database_lost_while_saving_the_session_gets_a_503_too(app, monkeypatc
     # could not be written after the page was made, must say «try again», not «bug».
     from sqlalchemy.exc import OperationalError
 
-    from flask_helpers import KARIM_NIR, KARIM_PASSWORD, sign_in
+    from flask_helpers import KARIM_NIR, KARIM_PASSWORD, get_csrf
 
-    def gone(*_args, **_kwargs):
-        raise OperationalError("INSERT INTO web_session …", {}, Exception("terminating connection"))
+    store, failures = app.session_interface.store, []
+    real_put = store.put
 
-    monkeypatch.setattr(app.session_interface.store, "put", gone)
+    def gone_once(*args, **kwargs):
+        if not failures:  # the database comes back at once
+            failures.append(1)
+            raise OperationalError("INSERT INTO web_session …", {}, Exception("terminating"))
+        return real_put(*args, **kwargs)
+
+    monkeypatch.setattr(store, "put", gone_once)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production (TESTING turns it on)
-    response = sign_in(app.test_client(), KARIM_NIR, KARIM_PASSWORD)
+    client = app.test_client()
+    token = get_csrf(client)
+    form = {"csrf_token": token, "nir": KARIM_NIR, "password": KARIM_PASSWORD}
+    response = client.post("/connexion", data=form)
     assert response.status_code == 503
     assert "Location" not in response.headers
     assert "Essayez à nouveau" in response.get_data(as_text=True)
+    # Nothing half-saved: pressing again with the same page works.
+    response = client.post("/connexion", data=form)
+    assert response.status_code == 303
