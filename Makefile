@@ -29,14 +29,17 @@ install-dev: $(VENV)/.installed-dev
 install-test: $(VENV)/.installed-test
 
 # Without FRANCECONNECT_ISSUER, a local OpenID Connect provider stands in for FranceConnect
-# on 127.0.0.1:9400, and stops with the app.
+# on 127.0.0.1:9400. The message worker (services/worker.py) sends the codes that the
+# pages put in the queue (instance/queue.db). Both stop with the app.
 run: install-dev
 	$(FLASK) init-db --demo-if-empty
-	@if [ -z "$$FRANCECONNECT_ISSUER" ]; then \
+	@provider=; if [ -z "$$FRANCECONNECT_ISSUER" ]; then \
 	  $(BIN)/python -m services.dev_provider & provider=$$!; \
-	  trap 'kill $$provider 2>/dev/null' EXIT INT TERM; \
 	  echo "Local FranceConnect stand-in on http://127.0.0.1:9400"; \
 	fi; \
+	$(BIN)/huey_consumer services.worker.huey -k thread -w 2 -m 0.5 -q & worker=$$!; \
+	trap 'kill $$provider $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Message worker started (pid $$worker)"; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 chromium: install-test

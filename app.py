@@ -15,6 +15,7 @@ from services import models  # noqa: F401  (tables known to Alembic)
 from services.database import db, migrate
 from services.franceconnect import init_franceconnect
 from services.limiter import limiter
+from services.queue import init_queue
 from services.sessions import ServerSessionInterface, make_store
 from services.web import register_web
 
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     Htmx(app)
     app.session_interface = ServerSessionInterface(make_store(app.config))
     init_franceconnect(app)
+    init_queue(app)
     register_web(app)
     init_logging(app)
 

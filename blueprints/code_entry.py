@@ -9,7 +9,8 @@ from wtforms import StringField
 
 from blueprints.forms import ActionForm, BaseForm
 from domain import codes
-from services.messages import SendError
+from services.codes import delivery_failed
+from services.models import Account
 
 
 class CodeForm(BaseForm):
@@ -28,6 +29,18 @@ MESSAGES = {
 }
 
 
+# The worker could not send the code (services/queue.py): said on the signed-in code pages
+# (first login, new contact details, new device), never on the anonymous reset pages.
+NOT_SENT = "Le message n'est pas parti. Demandez un nouveau code."
+
+
+def with_delivery(errors: list, account: Account | None, purpose: str) -> list:
+    """The page's errors, and «Le message n'est pas parti» if the newest code did not leave."""
+    if account is not None and delivery_failed(account, purpose):
+        return [*errors, (None, NOT_SENT)]
+    return errors
+
+
 def message_for(outcome: codes.Outcome, wrong_tries: int) -> str:
     left = codes.MAX_WRONG - wrong_tries
     tries_left = f"Il vous reste {left} essai{'s' if left > 1 else ''}."
@@ -38,29 +51,28 @@ def label_for(channel: str) -> str:
     return f"Code de vérification reçu par {'SMS' if channel == 'sms' else 'mail'}"
 
 
-def live_hint() -> Response:
-    """The htmx answer while typing: how many digits are missing; never whether it is right."""
+def live_hint(not_sent: bool = False) -> Response:
+    """The htmx answer while typing: how many digits are missing, never whether it is right;
+    or, if `not_sent`, that the message did not leave."""
     form = CodeForm()
     form.validate()
     if form.csrf_failed():
         return make_response("", 400)
-    response = make_response(render_template("components/_code_live.html",
-                                             hint=codes.typing_hint(form.code.data or "")))
+    response = make_response(render_template(
+        "components/_code_live.html", not_sent=NOT_SENT if not_sent else "",
+        hint=codes.typing_hint(form.code.data or "")))
     response.vary.add("HX-Request")
     return response
 
 
-def resend(send: Callable[[], None], code_page: Callable, back: str, failed: str) -> Response:
+def resend(send: Callable[[], None], code_page: Callable, back: str) -> Response:
     """«Demander l'envoi d'un nouveau code», the same on every page that checks a code:
-    `send` sends it, `code_page(form, errors, status)` draws the page again on a problem,
-    `failed` says in words that sending failed, `back` is where the new code is typed."""
+    `send` puts it in the queue, `code_page(form, errors, status)` draws the page again on
+    a problem, `back` is where the new code is typed."""
     form = ActionForm()
     if not form.validate_on_submit():
         return code_page(CodeForm(formdata=None), form.summary(), 400)
-    try:
-        send()
-    except SendError:
-        return code_page(CodeForm(formdata=None), [(None, failed)], 503)
+    send()
     g.code_sent = True  # counts against the new-code limit
     flash("Nous vous avons envoyé un nouveau code. L'ancien code ne marche plus.")
     return redirect(back, code=303)

@@ -1,5 +1,7 @@
 """Verification codes: 6 digits, valid 10 minutes, work once, 5 wrong tries kill them.
 
+The rules are here; services/codes.py applies them as one conditional write per verdict.
+
 Codes come from pyotp's HOTP over a fresh random secret that is never stored; only a
 keyed hash of the code is kept, so a copy of the database does not reveal codes.
 """
@@ -8,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -59,30 +60,23 @@ class Outcome(str, Enum):
     MALFORMED = "malformed"
 
 
-@dataclass
-class CodeState:
-    salt: str
-    digest: str
-    sent_at: datetime
-    wrong_tries: int = 0
-    used: bool = False
-    dead: bool = False
+def well_formed(code: str) -> bool:
+    """A cleaned code that can be judged: 6 ASCII digits. Anything else costs no try."""
+    return len(code) == CODE_DIGITS and code.isascii() and code.isdigit()
 
 
-def check(state: CodeState, typed: str, key: bytes, now: datetime) -> Outcome:
-    """Judge a typed code; the caller saves `state` (wrong_tries, used, dead) afterwards."""
-    code = clean(typed)
-    if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
-        return Outcome.MALFORMED
-    if state.used or state.dead or state.wrong_tries >= MAX_WRONG:
+def matches(key: bytes, salt: str, stored_digest: str, code: str) -> bool:
+    return hmac.compare_digest(digest(key, salt, code), stored_digest)
+
+
+def verdict_for_dead(*, used: bool, dead: bool, wrong_tries: int, sent_at: datetime,
+                     now: datetime) -> Outcome:
+    """Why a code can no longer be used: DEAD (used, replaced, MAX_WRONG wrong tries) comes
+    before EXPIRED, as the person can do the same about both: ask for a new code."""
+    if used or dead or wrong_tries >= MAX_WRONG:
         return Outcome.DEAD
-    if now - state.sent_at > CODE_TTL:
+    if now - sent_at > CODE_TTL:
         return Outcome.EXPIRED
-    if not hmac.compare_digest(digest(key, state.salt, code), state.digest):
-        state.wrong_tries += 1
-        if state.wrong_tries >= MAX_WRONG:
-            state.dead = True
-            return Outcome.DEAD
-        return Outcome.WRONG
-    state.used = True
-    return Outcome.OK
+    return Outcome.DEAD
+
+

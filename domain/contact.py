@@ -72,12 +72,6 @@ def hide_phone(e164: str) -> str:
     return "".join(ch if (not ch.isdigit() or i in keep) else "•" for i, ch in enumerate(shown))
 
 
-def hide_email(address: str) -> str:
-    """Partly hidden, for a person not signed in yet: k•••@example.org."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}•••@{domain}"
-
-
 def parse_email(raw: str) -> str:
     text = raw.strip()
     if len(text) > MAX_INPUT:

@@ -446,7 +446,9 @@ def build_app(tmp: Path, **extra):
     from services.demo import load_demo_data
 
     config = {"TESTING": True, "SECRET_KEY": "e2e", "SESSION_COOKIE_SECURE": False,
-              "SQLALCHEMY_DATABASE_URI": _database_for(tmp)}
+              "SQLALCHEMY_DATABASE_URI": _database_for(tmp),
+              # Messages sent inside the request, as the worker would (services/queue.py).
+              "QUEUE_URI": "immediate", "MESSAGE_RETRY_SECONDS": 0}
     if E2E_REDIS_URL:
         config["RATELIMIT_STORAGE_URI"] = E2E_REDIS_URL
         if not _built:

@@ -9,8 +9,9 @@ from domain import codes
 from domain.contact import hide_phone
 from services.audit_log import security_event
 from services.database import db
-from services.messages import Message, send
+from services.messages import Message
 from services.models import Account, VerificationCode, utcnow
+from services.queue import QueueUnavailable, enqueue
 
 
 def _key() -> bytes:
@@ -58,8 +59,10 @@ def _texts(code: str, channel: str, purpose: str) -> tuple[str, str | None]:
 
 def send_code(account: Account, purpose: str = "contact",
               to: tuple[str, str] | None = None) -> None:
-    """Make a new code, kill the older ones, send it to the account's contact (or to `to`,
-    a (channel, address) being confirmed). Raises SendError if it cannot leave."""
+    """Make a new code, kill the older ones, commit, then put the message in the queue for
+    the worker, to the account's contact (or to `to`, a (channel, address) being
+    confirmed). Never waits for the gateway: if the queue does not take the message, the
+    code is marked failed and the signed-in code pages say so (delivery_failed)."""
     channel, address = to or destination(account)
     code, salt = codes.new_code(), codes.new_salt()
     db.session.execute(
@@ -67,18 +70,26 @@ def send_code(account: Account, purpose: str = "contact",
     )
     record = VerificationCode(account_id=account.id, purpose=purpose, channel=channel,
                               destination=address, salt=salt,
-                              digest=codes.digest(_key(), salt, code))
+                              digest=codes.digest(_key(), salt, code), delivery="queued")
     db.session.add(record)
-    db.session.flush()
+    db.session.commit()
     body, subject = _texts(code, channel, purpose)
     try:
-        send(Message(to=address, channel=channel, body=body, subject=subject))
-    except Exception:
-        security_event("code_send_failed", account, channel=channel, purpose=purpose)
-        db.session.rollback()
-        raise
-    db.session.commit()
-    security_event("code_sent", account, channel=channel, purpose=purpose)
+        enqueue(Message(to=address, channel=channel, body=body, subject=subject), purpose,
+                account.id, record.id)
+    except QueueUnavailable as error:
+        record.delivery = "failed"
+        db.session.commit()
+        security_event("code_send_failed", account, channel=channel, purpose=purpose,
+                       reason="queue_unavailable", error=str(error))
+        return
+    security_event("code_queued", account, channel=channel, purpose=purpose)
+
+
+def delivery_failed(account: Account, purpose: str) -> bool:
+    """The newest code for this purpose could not be sent: «Le message n'est pas parti.»"""
+    record = latest_code(account, purpose)
+    return record is not None and record.delivery == "failed" and not record.dead
 
 
 def latest_code(account: Account, purpose: str = "contact") -> VerificationCode | None:
@@ -89,7 +100,6 @@ def latest_code(account: Account, purpose: str = "contact") -> VerificationCode 
 
 
 def _matches_a_replaced_code(account: Account, newest: VerificationCode, typed: str) -> bool:
-    typed = codes.clean(typed)
     since = utcnow() - codes.CODE_TTL
     older = db.session.execute(
         db.select(VerificationCode).filter(
@@ -101,29 +111,50 @@ def _matches_a_replaced_code(account: Account, newest: VerificationCode, typed: 
 
 
 def check_code(account: Account, typed: str, purpose: str = "contact") -> codes.Outcome:
-    """Judge the typed code against the newest one sent, and save what it changed (a right
-    code: in the caller's transaction, which commits it with the step it opens)."""
+    """Judge the typed code against the newest one sent, atomically: each verdict is one
+    conditional UPDATE of the code's row (alive, unused, fewer than MAX_WRONG wrong tries,
+    not expired), so that however many guesses arrive at once, on however many workers, at
+    most MAX_WRONG wrong ones are counted and a right code is used exactly once. A right
+    code is used in the caller's transaction, which commits it with the step it opens; a
+    wrong try is committed here, whatever the caller does next."""
     record = latest_code(account, purpose)
     if record is None:
         security_event("code_dead", account, purpose=purpose, reason="none_sent")
         return codes.Outcome.EXPIRED
-    if _matches_a_replaced_code(account, record, typed):
+    cleaned = codes.clean(typed)
+    if not codes.well_formed(cleaned):
+        return codes.Outcome.MALFORMED
+    if _matches_a_replaced_code(account, record, cleaned):
         security_event("code_dead", account, purpose=purpose, reason="replaced")
         return codes.Outcome.DEAD  # a late message: say the code was replaced, cost no try
-    state = codes.CodeState(salt=record.salt, digest=record.digest, sent_at=record.sent_at,
-                            wrong_tries=record.wrong_tries, used=record.used_at is not None,
-                            dead=record.dead)
-    outcome = codes.check(state, typed, _key(), utcnow())
-    record.wrong_tries, record.dead = state.wrong_tries, state.dead
-    if outcome is codes.Outcome.OK:
-        # Used, in the caller's transaction: the code and the step it opens are saved
-        # together, so a failure between the two never leaves a used code and no step.
-        record.used_at = utcnow()
-        db.session.flush()
+    now = utcnow()
+    alive = db.update(VerificationCode).where(
+        VerificationCode.id == record.id, VerificationCode.used_at.is_(None),
+        VerificationCode.dead.is_(False), VerificationCode.wrong_tries < codes.MAX_WRONG,
+        VerificationCode.sent_at > now - codes.CODE_TTL)
+    if codes.matches(_key(), record.salt, record.digest, cleaned):
+        used = db.session.execute(alive.values(used_at=now),
+                                  execution_options={"synchronize_session": False}).rowcount == 1
+        outcome = codes.Outcome.OK if used else _why_dead(record.id, now)
     else:
-        db.session.commit()  # a wrong try counts, whatever the caller does next
+        tries = db.session.execute(
+            alive.values(wrong_tries=VerificationCode.wrong_tries + 1,
+                         dead=VerificationCode.wrong_tries + 1 >= codes.MAX_WRONG)
+            .returning(VerificationCode.wrong_tries),
+            execution_options={"synchronize_session": False}).scalar_one_or_none()
+        db.session.commit()
+        outcome = (_why_dead(record.id, now) if tries is None
+                   else codes.Outcome.DEAD if tries >= codes.MAX_WRONG else codes.Outcome.WRONG)
+    db.session.refresh(record)
     _log_check(account, record, outcome)
     return outcome
+
+
+def _why_dead(code_id: int, now) -> codes.Outcome:
+    """A code the conditional write did not change: expired, or dead (tries, used, replaced)."""
+    record = db.session.get(VerificationCode, code_id, populate_existing=True)
+    return codes.verdict_for_dead(used=record.used_at is not None, dead=record.dead,
+                                  wrong_tries=record.wrong_tries, sent_at=record.sent_at, now=now)
 
 
 def _log_check(account: Account, record: VerificationCode, outcome: codes.Outcome) -> None:

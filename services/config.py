@@ -81,6 +81,15 @@ def settings_from_env(instance_path: str, env: str | None = None) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
         "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
         "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN", ""),
+        # The queue messages leave through (services/queue.py): Redis when the limits are
+        # there, else a SQLite file beside the database; `immediate` runs the sending
+        # inside the request (tests only). The worker tries MESSAGE_SEND_ATTEMPTS times,
+        # MESSAGE_RETRY_SECONDS apart, then twice as long each time.
+        "QUEUE_URI": os.environ.get("QUEUE_URI") or (
+            limits_uri if limits_uri.startswith(REDIS_SCHEMES)
+            else "sqlite:///" + str(Path(instance_path) / "queue.db")),
+        "MESSAGE_SEND_ATTEMPTS": int(os.environ.get("MESSAGE_SEND_ATTEMPTS", "3")),
+        "MESSAGE_RETRY_SECONDS": float(os.environ.get("MESSAGE_RETRY_SECONDS", "2")),
         "CODE_LIMIT_INTERVAL": os.environ.get("CODE_LIMIT_INTERVAL", "1 per 30 seconds"),
         "CODE_LIMIT_HOURLY": os.environ.get("CODE_LIMIT_HOURLY", "5 per hour"),
         # Forgotten password: requests from one address, and the shortest answer time.
@@ -112,6 +121,9 @@ def check_settings(config: dict) -> None:
             raise ConfigError("SESSION_COOKIE_SECURE must be on in production.")
         if config.get("DEV_TOOLS") or "outbox" in (config.get("MAIL_BACKEND"), config.get("SMS_BACKEND")):
             raise ConfigError("The development outbox cannot run in production.")
+        if config.get("QUEUE_URI") == "immediate" and not config.get("TESTING_QUEUE"):
+            raise ConfigError("QUEUE_URI=immediate sends inside the request: tests only. "
+                              "Use redis://… (or sqlite:///… on one machine) and run the worker.")
         if config.get("SMS_BACKEND") == "http" and not config.get("SMS_GATEWAY_URL"):
             raise ConfigError("SMS_GATEWAY_URL must be set in production.")
         if config.get("FRANCECONNECT_ISSUER") and not config.get("FRANCECONNECT_CLIENT_SECRET"):

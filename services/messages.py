@@ -2,11 +2,13 @@
 
 In development nothing leaves the machine: every message lands in the outbox table,
 readable at /dev/messages. Production sends by SMTP and through the SMS gateway.
+Only the worker calls `send` (services/queue.py): a request puts its message in the queue.
 """
 from __future__ import annotations
 
 import json
 import smtplib
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -27,7 +29,22 @@ class Message:
 
 
 class SendError(RuntimeError):
-    """The message could not leave; the person is told and may try again."""
+    """The message could not leave. `reason` is its class, for the logs (never its content):
+    timeout, refused (no connection), rejected (the gateway or server said no)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, (TimeoutError, socket.timeout)) or "timed out" in str(error):
+        return "timeout"
+    if isinstance(error, (ConnectionError, urllib.error.URLError, smtplib.SMTPConnectError,
+                          smtplib.SMTPServerDisconnected, OSError)) and not isinstance(
+            error, (urllib.error.HTTPError, smtplib.SMTPResponseException)):
+        return "refused"
+    return "rejected"
 
 
 def _outbox(message: Message) -> None:
@@ -51,7 +68,7 @@ def _smtp(message: Message) -> None:
                 smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
             smtp.send_message(mail)
     except (OSError, smtplib.SMTPException) as exc:
-        raise SendError("mail not sent") from exc
+        raise SendError(_reason(exc)) from None
 
 
 def _sms_gateway(message: Message) -> None:
@@ -65,9 +82,9 @@ def _sms_gateway(message: Message) -> None:
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             if not 200 <= response.status < 300:
-                raise SendError(f"gateway answered {response.status}")
+                raise SendError("rejected")
     except (OSError, ValueError, urllib.error.URLError) as exc:
-        raise SendError("sms not sent") from exc
+        raise SendError(_reason(exc)) from None
 
 
 BACKENDS = {"outbox": _outbox, "smtp": _smtp, "http": _sms_gateway}

@@ -92,6 +92,9 @@ class VerificationCode(db.Model):
     wrong_tries: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None]
     dead: Mapped[bool] = mapped_column(default=False)
+    # Where its message is: "queued" (waiting for the worker), "sent", or "failed" (the
+    # gateway refused it MESSAGE_SEND_ATTEMPTS times, or the queue did not take it).
+    delivery: Mapped[str] = mapped_column(String(8), default="queued", server_default="sent")
 
 
 class OutboxMessage(db.Model):

@@ -16,14 +16,12 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from domain.accounts import reset_possible
 from domain import codes
 from domain.codes import CODE_TTL
-from domain.contact import hide_email, hide_phone
+from domain import masking
 from services.accounts import find_account, get_account
 from services.codes import destination
 from services.limiter import resilient
 from services.limiter import storage as limits_storage
 from services.models import Account
-
-_DECOY_DOMAINS = ("gmail.com", "orange.fr", "hotmail.fr", "yahoo.fr", "free.fr", "laposte.net")
 
 
 def _key(purpose: bytes) -> bytes:
@@ -45,15 +43,12 @@ def resettable_account(nir: str) -> Account | None:
 
 
 def shown_destination(nir: str, account: Account | None) -> tuple[str, str]:
-    """(channel, partly hidden address): the real one, or a stable decoy for the number."""
+    """(channel, partly hidden address): the real one, or a stable decoy for the number,
+    masked so that the two cannot be told apart (domain/masking.py says the rule)."""
     if account is not None:
         channel, address = destination(account)
-        return channel, hide_phone(address) if channel == "sms" else hide_email(address)
-    seed = hmac.new(_key(b"reset-decoy:"), nir.encode(), hashlib.sha256).digest()
-    if seed[0] % 2:
-        return "sms", f"0{6 + seed[1] % 2} •• •• •• {seed[2] % 100:02d}"
-    letter = "abcdefghijklmnopqrstuvwxyz"[seed[3] % 26]
-    return "mail", f"{letter}•••@{_DECOY_DOMAINS[seed[4] % len(_DECOY_DOMAINS)]}"
+        return channel, masking.mask(channel, address)
+    return masking.decoy(hmac.new(_key(b"reset-decoy:"), nir.encode(), hashlib.sha256).digest())
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -14,7 +14,6 @@ from pathlib import Path
 import brotli
 from flask import Flask, Response, flash, render_template, request, session, url_for
 from werkzeug.security import safe_join
-from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
@@ -23,7 +22,6 @@ from domain import guide
 from domain.formatting import euros, long_date, short_date
 from services.audit_log import security_event
 from services.database import db
-from services.limiter import seconds_to_wait, wait_words
 
 # The database does not answer: a 503 page, not a 500 (services/web.py, error handlers).
 DATABASE_DOWN = (OperationalError, InterfaceError, PendingRollbackError)
@@ -200,17 +198,6 @@ def register_web(app: Flask) -> None:
             # Pages may show personal data: never keep them in a shared computer's cache.
             headers.setdefault("Cache-Control", "no-store")
         return response
-
-    @app.errorhandler(RateLimitExceeded)
-    def too_many(error: RateLimitExceeded):
-        seconds = seconds_to_wait()
-        if error.response is not None:  # a page that said the wait itself (on_breach)
-            error.response.headers["Retry-After"] = str(seconds)
-            return error.response
-        html = render_template("errors/429.html", wait=wait_words(seconds),
-                               per_address=error.description == "per-address",
-                               tries=error.limit.limit.amount)
-        return html, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

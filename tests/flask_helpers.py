@@ -32,6 +32,11 @@ BASE_CONFIG = {
     "SECRET_KEY": "test",
     "SESSION_COOKIE_SECURE": False,
     "RESET_MIN_SECONDS": 0,  # the forgotten-password timing floor is tested on its own
+    # Messages are sent inside the request, at once and again at once on a failure
+    # (tests/test_queue.py runs a real worker).
+    "QUEUE_URI": "immediate",
+    "TESTING_QUEUE": True,  # lets a production app of a test use it
+    "MESSAGE_RETRY_SECONDS": 0,
 }
 
 

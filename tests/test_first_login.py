@@ -165,7 +165,7 @@ def test_every_message_of_the_journey_is_short_falc_sentences():
     import blueprints.first_login as first_login
     from blueprints import code_entry
 
-    messages = [first_login.QUIT_MESSAGE, first_login.SEND_FAILED,
+    messages = [first_login.QUIT_MESSAGE, code_entry.NOT_SENT,
                 *[code_entry.message_for(outcome, 4) for outcome in code_entry.MESSAGES]]
     for message in filter(None, messages):
         for sentence in re.split(r"(?<=[.!?])\s+", message):

@@ -111,7 +111,7 @@ def test_sign_in_from_an_unknown_device_asks_for_a_code_and_signs_nobody_in(devi
     p = page(dclient.get(DEVICE_PAGE))
     assert p.one("h1").text == "Confirmer cet appareil"
     assert "Vous vous connectez depuis un appareil que nous ne connaissons pas." in p.text
-    assert "nous avons envoyé un code par SMS à 06 •• •• •• 78." in p.text
+    assert "nous avons envoyé un code par SMS à •• •• •• •• 78." in p.text
     code = p.label_for("Code de vérification reçu par SMS")
     assert code.get("autocomplete") == "one-time-code"
     assert code.get("data-hx-post") == DEVICE_PAGE + "/saisie"

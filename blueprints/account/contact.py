@@ -12,14 +12,14 @@ from blueprints.forms import ActionForm
 from domain import codes
 from domain.contact import hide_phone, show_phone
 from services.accounts import get_account
-from services.codes import check_code, destination, latest_code, send_code
+from services.audit_log import security_event
+from services.codes import check_code, delivery_failed, destination, latest_code, send_code
 from services.database import db
 from services.limiter import code_sending_limit
-from services.messages import Message, SendError, send
+from services.messages import Message
 from services.models import utcnow
+from services.queue import QueueUnavailable, enqueue
 
-SEND_FAILED = ("Nous n'avons pas pu envoyer le code. Vérifiez vos coordonnées. "
-               "Puis essayez à nouveau dans quelques minutes.")
 CHANGED_NOTICE = ("Mon Compte Caf : vos coordonnées de contact ont changé. "
                   "Ce n'est pas vous ? Appelez la Caf au 32 30.")
 
@@ -43,6 +43,7 @@ def _page(form: ContactForm, errors: list, status: int = 200):
 def _code_page(form: CodeForm, errors: list, status: int = 200):
     channel, address = _new_destination(_pending())
     form.code.label.text = code_entry.label_for(channel)
+    errors = code_entry.with_delivery(errors, g.account, "change")
     return render_template("account/contact_code.html", account=g.account, form=form,
                            errors=errors, channel=channel, action_form=ActionForm(),
                            sign_out_form=ActionForm(),
@@ -78,10 +79,7 @@ def contact():
         return _page(form, form.summary(), 400)
     change = {"mobile": form.mobile.parsed, "other_phone": form.other_phone.parsed,
               "email": form.email.parsed, "channel": form.chosen_channel()}
-    try:
-        send_code(account, purpose="change", to=_new_destination(change))
-    except SendError:
-        return _page(form, [(None, SEND_FAILED)], 503)
+    send_code(account, purpose="change", to=_new_destination(change))
     g.code_sent = True
     session["contact_change"] = change
     return redirect(url_for(".contact_code"), code=303)
@@ -119,10 +117,12 @@ def contact_code():
 def _tell_old_contact(channel: str, address: str) -> None:
     """The old contact hears of the change; the change stands even if this message fails."""
     try:
-        send(Message(to=address, channel=channel, body=CHANGED_NOTICE,
-                     subject="Vos coordonnées Mon Compte Caf ont changé"))
-    except SendError:
-        pass
+        enqueue(Message(to=address, channel=channel, body=CHANGED_NOTICE,
+                        subject="Vos coordonnées Mon Compte Caf ont changé"),
+                "contact_changed", g.account.id)
+    except QueueUnavailable as error:
+        security_event("code_send_failed", g.account, channel=channel, purpose="contact_changed",
+                       reason="queue_unavailable", error=str(error))
 
 
 @bp.post("/coordonnees/code/saisie")
@@ -130,7 +130,7 @@ def _tell_old_contact(channel: str, address: str) -> None:
 def contact_code_live():
     if not request.htmx or _pending() is None:
         return redirect(url_for(".contact_code"), code=303)
-    return code_entry.live_hint()
+    return code_entry.live_hint(not_sent=delivery_failed(g.account, "change"))
 
 
 @bp.post("/coordonnees/code/nouveau")
@@ -142,7 +142,7 @@ def contact_new_code():
         return redirect(url_for(".contact"), code=303)
     return code_entry.resend(
         lambda: send_code(g.account, purpose="change", to=_new_destination(change)),
-        _code_page, url_for(".contact_code"), SEND_FAILED)
+        _code_page, url_for(".contact_code"))
 
 
 @bp.post("/coordonnees/annuler")

@@ -5,6 +5,7 @@ import time
 
 from flask import (Blueprint, Response, current_app, flash, make_response, redirect,
                    render_template, request, session, url_for)
+from flask_limiter.util import get_remote_address
 from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse_many
 
@@ -20,8 +21,8 @@ from blueprints.password_reset.forms import ResetStartForm
 from services.accounts import authenticate, link_franceconnect, step_of
 from services.audit_log import security_event
 from services.franceconnect import enabled as franceconnect_enabled
-from services.limiter import (SIGN_IN_IDENTIFIER_SCOPE, claim_sign_in_try,
-                              forgive_sign_in_failures, limiter, wait_words)
+from services.limiter import (SIGN_IN_IDENTIFIER_SCOPE, claimed_limit,
+                              forgive_sign_in_failures, wait_words)
 from services.sessions import end_signed_in, start_signed_in
 
 bp = Blueprint("auth", __name__)
@@ -46,37 +47,32 @@ def _failed(response: Response) -> bool:
     return response.status_code == 401
 
 
-# Two limits on failed sign-ins, shared by both sign-in forms: per identifier (protects
-# one account) and per address (a public office where social workers help many people
-# shares one address). The per-identifier limit only refuses here an identifier already
-# at its limit; each try is counted before its password is checked (_claim), so that tries
-# at the same moment on several workers cannot pass together.
-per_identifier = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_NIR"], scope=SIGN_IN_IDENTIFIER_SCOPE,
-    methods=["POST"], key_func=lambda: _typed_identifier() or "",
-    exempt_when=lambda: _typed_identifier() is None, deduct_when=lambda _: False,
-    error_message="per-nir",
-    on_breach=lambda _: security_event("sign_in_locked", _typed_identifier(),
-                                       limit="per_identifier"),
-)
-per_address = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], scope="sign-in-address",
-    methods=["POST"], deduct_when=_failed, error_message="per-address",
-    on_breach=lambda _: security_event("sign_in_locked", _typed_identifier(), limit="per_address"),
-)
+# Two limits on sign-in tries, shared by both sign-in forms: per identifier (protects one
+# account) and per address (a public office where social workers help many people shares
+# one address). Each try claims its slot before its password is checked
+# (services/limiter.py), so tries sent at the same moment to several workers cannot pass
+# together; only a wrong number/password pair keeps it (a mistyped number never reached
+# an account, a right password gives it back).
+def _too_many(per_address: bool):
+    def page(wait: int):
+        spec = current_app.config["LOGIN_LIMIT_PER_ADDRESS" if per_address else "LOGIN_LIMIT_PER_NIR"]
+        security_event("sign_in_locked", _typed_identifier(),
+                       limit="per_address" if per_address else "per_identifier")
+        return render_template("errors/429.html", wait=wait_words(wait), per_address=per_address,
+                               tries=min(item.amount for item in parse_many(spec))), 429
+
+    return page
 
 
-def _claim(identifier: str):
-    """Count this try against the identifier before the password is checked (see
-    services/limiter.py): None to go on, or the «Trop d'essais» page."""
-    wait = claim_sign_in_try(identifier)
-    if wait is None:
-        return None
-    security_event("sign_in_locked", identifier, limit="per_identifier")
-    amount = min(item.amount for item in parse_many(current_app.config["LOGIN_LIMIT_PER_NIR"]))
-    html = render_template("errors/429.html", wait=wait_words(wait), per_address=False,
-                           tries=amount)
-    return html, 429, {"Retry-After": str(wait)}
+per_identifier = claimed_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_NIR"], SIGN_IN_IDENTIFIER_SCOPE,
+    lambda: _typed_identifier() or "", _too_many(per_address=False),
+    exempt_when=lambda: _typed_identifier() is None, keep_when=_failed,
+)
+per_address = claimed_limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], "sign-in-address",
+    get_remote_address, _too_many(per_address=True), keep_when=_failed,
+)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -134,9 +130,6 @@ def sign_in() -> Response | tuple[str, int] | str:
     if not form.validate_on_submit():
         return _page(form, form.summary()), 400
     identifier = "nir:" + form.nir.nir.value
-    locked = _claim(identifier)
-    if locked is not None:
-        return locked
     account = authenticate(form.password.data, nir=form.nir.nir.value)
     if account is None:
         security_event("sign_in_failed", identifier, reason="unknown_or_wrong")
@@ -152,14 +145,7 @@ def _signed_in(account) -> Response:
     """A new session for the account, and on to where its journey says it must be; first
     the new-device code if this device is unknown (blueprints/auth/device.py)."""
     if device.needs_check(account):
-        response = device.start_check(account)
-        if response is None:
-            errors = [(None, device.SEND_FAILED)]
-            if request.endpoint == "auth.provisional_sign_in":
-                return make_response(render_template(
-                    "auth/provisional.html", form=ProvisionalSignInForm(), errors=errors), 503)
-            return make_response(_page(_prefilled(SignInForm()), errors), 503)
-        return response
+        return device.start_check(account)
     return _finish_sign_in(account)
 
 
@@ -195,9 +181,6 @@ def provisional_sign_in():
     if not form.validate_on_submit():
         return render_template("auth/provisional.html", form=form, errors=form.summary()), 400
     identifier = "pid:" + form.provisional_id.parsed.value
-    locked = _claim(identifier)
-    if locked is not None:
-        return locked
     account = authenticate(form.password.data, provisional_id=form.provisional_id.parsed.value)
     if account is None:
         security_event("sign_in_failed", identifier, reason="unknown_or_wrong")

@@ -24,18 +24,15 @@ from domain import codes
 from domain.journey import Step
 from services.accounts import get_account
 from services.audit_log import security_event
-from domain.contact import hide_email, hide_phone
-from services.codes import check_code, destination, latest_code, send_code
+from domain import masking
+from services.codes import check_code, delivery_failed, destination, latest_code, send_code
 from services.database import db
-from services.limiter import code_sending_limit, count_code_sending, wait_words
-from services.messages import SendError
+from services.limiter import claim_code_sending, code_sending_limit, wait_words
 from services.models import Account
 from wtforms import BooleanField
 
 DEVICE_COOKIE = "moncompte_device"
 PENDING = "device_check"
-SEND_FAILED = ("Nous n'avons pas pu envoyer le code. "
-               "Essayez à nouveau dans quelques minutes.")
 
 
 class DeviceCodeForm(CodeForm):
@@ -84,16 +81,13 @@ def _limit_key(account_id) -> str:
     return f"account:{account_id}"
 
 
-def start_check(account: Account) -> Response | None:
+def start_check(account: Account) -> Response:
     """Keep the sign-in pending (the account, never the password), send the code, go to
-    the device page. None if the code could not leave (the caller says so)."""
+    the device page."""
     session.pop(PENDING, None)
-    wait = count_code_sending(_limit_key(account.id))
+    wait = claim_code_sending(_limit_key(account.id))
     if wait is None:
-        try:
-            send_code(account, purpose="device")
-        except SendError:
-            return None
+        send_code(account, purpose="device")
     else:
         # Codes asked too often: the last code sent still works for its 10 minutes.
         flash(f"Vous avez déjà demandé un code. Attendez {wait_words(wait)} "
@@ -114,12 +108,14 @@ def _code_page(form: CodeForm, errors: list, status: int = 200):
     account = _pending_account()
     if not isinstance(form, DeviceCodeForm):
         form = DeviceCodeForm(formdata=None)
-    # Not signed in yet: the address is partly hidden, the mail too.
+    # Not signed in yet: partly hidden as on the forgotten-password pages.
     channel, address = destination(account)
-    shown = hide_phone(address) if channel == "sms" else hide_email(address)
+    shown = masking.mask(channel, address)
     days = current_app.config["KNOWN_DEVICE_DAYS"]
     form.code.label.text = code_entry.label_for(channel)
     form.remember_device.label.text = f"Se souvenir de cet appareil pendant {days} jours"
+    # After the password: saying that the message did not leave tells nothing new.
+    errors = code_entry.with_delivery(errors, account, "device")
     return render_template("auth/new_device.html", form=form, errors=errors, channel=channel,
                            destination=shown, action_form=ActionForm(),
                            minutes=int(codes.CODE_TTL.total_seconds() // 60),
@@ -167,7 +163,7 @@ def register(bp, finish) -> None:
     def new_device_live():
         if not request.htmx or _pending_account() is None:
             return redirect(url_for("auth.new_device"), code=303)
-        return code_entry.live_hint()
+        return code_entry.live_hint(not_sent=delivery_failed(_pending_account(), "device"))
 
     @bp.post("/connexion/nouvel-appareil/nouveau")
     @code_sending
@@ -176,4 +172,4 @@ def register(bp, finish) -> None:
         if account is None:
             return redirect(url_for("auth.sign_in"), code=303)
         return code_entry.resend(lambda: send_code(account, purpose="device"), _code_page,
-                                 url_for("auth.new_device"), SEND_FAILED)
+                                 url_for("auth.new_device"))

@@ -20,10 +20,10 @@ from domain import codes
 from domain.journey import CGU_VERSION, Step, advance, page_for
 from services.accounts import get_account, hash_password, step_of
 from services.audit_log import security_event
-from services.codes import check_code, latest_code, send_code, shown_destination
+from services.codes import (check_code, delivery_failed, latest_code, send_code,
+                           shown_destination)
 from services.database import db
 from services.limiter import code_sending_limit
-from services.messages import SendError
 from services.models import Account, utcnow
 from services.sessions import end_other_sessions, end_signed_in
 
@@ -31,8 +31,6 @@ bp = Blueprint("first_login", __name__, url_prefix="/premiere-connexion")
 
 QUIT_MESSAGE = ("Vous êtes déconnecté. Ce que vous avez fait est gardé. "
                 "À la prochaine connexion, vous reprenez à cette étape.")
-SEND_FAILED = ("Nous n'avons pas pu envoyer le code. Vérifiez vos coordonnées. "
-               "Puis essayez à nouveau dans quelques minutes.")
 
 
 def at_step(step: Step) -> Callable:
@@ -188,10 +186,7 @@ def contact():
     account.other_phone = form.other_phone.parsed
     account.email = form.email.parsed
     account.code_channel = form.chosen_channel()
-    try:
-        send_code(account)
-    except SendError:
-        return _contact_page(form, [(None, SEND_FAILED)], 503)
+    send_code(account)
     g.code_sent = True
     return _move(account, "contact_given")
 
@@ -201,6 +196,7 @@ def _code_page(form: CodeForm, errors: list, status: int = 200):
     account = g.account
     channel = "sms" if account.code_channel == "sms" and account.mobile_phone else "mail"
     form.code.label.text = code_entry.label_for(channel)
+    errors = code_entry.with_delivery(errors, account, "contact")
     return render_template("first_login/code.html", form=form, errors=errors,
                            channel="SMS" if channel == "sms" else "mail",
                            destination=shown_destination(account), action_form=ActionForm(),
@@ -232,15 +228,14 @@ def code_live() -> Response:
     """Live words while typing the code (htmx): how many digits are missing, never if it is right."""
     if not request.htmx:
         return redirect(url_for(".code"), code=303)
-    return code_entry.live_hint()
+    return code_entry.live_hint(not_sent=delivery_failed(g.account, "contact"))
 
 
 @bp.post("/code/nouveau")
 @at_step(Step.CODE)
 @code_sending
 def new_code():
-    return code_entry.resend(lambda: send_code(g.account), _code_page, url_for(".code"),
-                             SEND_FAILED)
+    return code_entry.resend(lambda: send_code(g.account), _code_page, url_for(".code"))
 
 
 @bp.post("/code/modifier-coordonnees")

@@ -14,7 +14,9 @@ from domain import guide, rgaa
 from domain.codes import CODE_TTL
 from services.database import db
 from services.franceconnect import enabled as franceconnect_enabled
-from services.limiter import limiter, wait_words
+from flask_limiter.util import get_remote_address
+
+from services.limiter import claimed_limit, limiter, wait_words
 from services.models import Account, Attestation
 
 bp = Blueprint("pages", __name__)
@@ -125,7 +127,11 @@ def help_page(slug: str) -> str:
 
 
 @bp.get("/verifier-une-attestation")
-@limiter.limit("60 per hour", exempt_when=lambda: "reference" not in request.args)
+@claimed_limit(lambda: "60 per hour", "check-attestation", get_remote_address,
+               lambda seconds: (render_template("errors/generic.html", code=429,
+                                                wait=wait_words(seconds)), 429),
+               methods=("GET",),
+               exempt_when=lambda: "reference" not in request.args)
 def check_attestation():
     """For a landlord or a school: is this attestation de paiement genuine?"""
     typed = request.args.get("reference", "")[:40]

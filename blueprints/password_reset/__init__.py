@@ -20,18 +20,16 @@ from services.accounts import hash_password
 from services.audit_log import security_event
 from services.codes import check_code, latest_code, send_code
 from services.database import db
-from services.limiter import code_sending_limit, forgive_sign_in_failures, limiter, wait_words
-from services.messages import SendError
+from flask_limiter.util import get_remote_address
+
+from services.limiter import (claimed_limit, code_sending_limit, forgive_sign_in_failures,
+                              wait_words)
 from services.models import utcnow
 from services.password_reset import (account_for_token, decoy_check, decoy_sent, make_token,
                                      resettable_account, shown_destination)
 from services.sessions import end_sessions_of
 
 bp = Blueprint("password_reset", __name__, url_prefix="/mot-de-passe-oublie")
-
-SEND_FAILED = ("Nous n'avons pas pu envoyer le code. "
-               "Essayez à nouveau dans quelques minutes.")
-
 
 def _reset() -> dict | None:
     """The reset under way in this session: the identifier typed (NIR or provisional)."""
@@ -40,7 +38,9 @@ def _reset() -> dict | None:
 
 
 def _send(nir: str) -> None:
-    """Send a code if the number has a resettable account; else do nothing, the same way."""
+    """Send a code if the number has a resettable account; else do nothing, the same way.
+    Either way the answer does not wait for the gateway (services/queue.py), and what
+    the worker meets there is never shown on these pages."""
     account = resettable_account(nir)
     # For operators only, under the pseudonym: whether a code really leaves.
     security_event("password_reset_requested", nir, known=account is not None)
@@ -91,9 +91,9 @@ code_sending = code_sending_limit(
 )
 
 
-def _too_many_from_here(limit) -> Response:
+def _too_many_from_here(seconds: int) -> Response:
     """Many code requests from one address: say so on the same page, with the wait."""
-    wait = wait_words(max(1, int(limit.window.reset_time - time.time()) + 1))
+    wait = wait_words(seconds)
     message = (f"Il y a eu beaucoup de demandes de code depuis ce lieu. "
                f"Attendez {wait}. Ensuite, vous pourrez demander un code.")
     return make_response(render_template("password_reset/start.html", form=ResetStartForm(),
@@ -101,8 +101,8 @@ def _too_many_from_here(limit) -> Response:
 
 
 @bp.route("", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], methods=["POST"],
-               on_breach=_too_many_from_here)
+@claimed_limit(lambda: current_app.config["RESET_LIMIT_PER_ADDRESS"], "reset-address",
+               get_remote_address, _too_many_from_here)
 @code_sending
 def start():
     form = ResetStartForm()
@@ -113,11 +113,7 @@ def start():
                                errors=form.summary()), 400
     started = time.monotonic()
     session["reset"] = {"nir": form.nir.identifier}
-    try:
-        _send(form.nir.identifier)
-    except SendError:
-        return render_template("password_reset/start.html", form=form,
-                               errors=[(None, SEND_FAILED)]), 503
+    _send(form.nir.identifier)
     _at_least(started)
     return redirect(url_for(".code"), code=303)
 
@@ -160,8 +156,7 @@ def new_code():
     state = _reset()
     if state is None:
         return redirect(url_for(".start"), code=303)
-    return code_entry.resend(lambda: _send(state["nir"]), _code_page, url_for(".code"),
-                             SEND_FAILED)
+    return code_entry.resend(lambda: _send(state["nir"]), _code_page, url_for(".code"))
 
 
 def _expired_link() -> tuple[str, int]:
