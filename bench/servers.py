@@ -167,6 +167,7 @@ class Stack:
             "APP_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(48),  # new for every run
             "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.db'}",
+            "QUEUE_URI": f"sqlite:///{self.tmp / 'queue.db'}",
             "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
             "SMTP_STARTTLS": "0",
             "SMS_BACKEND": "http", "SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",
@@ -186,6 +187,9 @@ class Stack:
                 raise RuntimeError(f"flask {command} failed:\n{done.stderr[-2000:]}")
         self.base_url = f"http://localhost:{port}"  # localhost: a secure context for Secure cookies
         self.processes.append(self.spawn(gunicorn_command("app:create_app()", port, self.log)))
+        # The message worker: the pages put the codes in the queue, it sends them.
+        self.processes.append(self.spawn([str(BIN / "huey_consumer"), "services.worker.huey",
+                                          "-k", "thread", "-w", "4", "-m", "0.2", "-q"]))
         wait_until_up(f"http://127.0.0.1:{port}/connexion", process=self.processes[-1])
         return self
 

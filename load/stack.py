@@ -313,6 +313,7 @@ class Stack:
         os.chmod(self.tmp, 0o755)  # the postgres user must reach its data folder
         self.log = out / "gunicorn.log"
         self.worker_log = out / "workers.log"
+        self.messages: subprocess.Popen | None = None
         self.pg: Postgres | None = None
         self.redis: Redis | None = None
         self.catchers = Catchers()
@@ -369,6 +370,12 @@ class Stack:
             self.gunicorn = subprocess.Popen(
                 [str(BIN / "gunicorn"), "-c", str(ROOT / "load" / "gunicorn_conf.py"), "app:create_app()"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        if self.messages is None or self.messages.poll() is not None:
+            # The message worker: the pages put the codes in the queue (Redis), it sends them.
+            with open(self.out / "messages.log", "ab") as log:
+                self.messages = subprocess.Popen(
+                    [str(BIN / "huey_consumer"), "services.worker.huey", "-k", "thread", "-w", "4", "-q"],
+                    cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.base_url = f"http://127.0.0.1:{self.port}"
         wait_until_up(f"{self.base_url}/sante", timeout=30, process=self.gunicorn)
         # Every worker up (the master answers through the first one as soon as it is ready).
@@ -400,6 +407,12 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(self.gunicorn.pid, signal.SIGKILL)
                 self.gunicorn.wait(timeout=5)
+        if self.messages is not None and self.messages.poll() is None:
+            try:
+                os.killpg(self.messages.pid, signal.SIGTERM)
+                self.messages.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.messages.pid, signal.SIGKILL)
         for part in (self.catchers, self.redis, self.pg):
             if part is not None:
                 try:
