@@ -391,3 +391,15 @@ def test_veronique_sees_no_outbox_in_production_but_her_mail_arrives(make, smtp_
     assert client.get("/dev/messages.json").status_code == 404
     assert len(smtp_server.mailbox.envelopes) == 1
     assert account(app, VERONIQUE_NIR).journey_state == "code"
+
+
+# --- the queue's storage is down (Redis stopped) -----------------------------------------
+
+def test_a_queue_that_does_not_answer_is_said_on_the_code_page_never_a_5xx(make, logs=None):
+    app = make(QUEUE_URI=f"redis://127.0.0.1:{free_port()}/0")
+    client = app.test_client()
+    sign_in_at(app, client, "contact")
+    response = give_contact(client, mobile=MOBILE, email=MAIL, channel="mail",
+                            other_phone="01 23 45 67 89")
+    assert_told_not_sent(app, client, response)
+    assert outbox_rows(app) == []
