@@ -9,6 +9,10 @@ Every number comes from the environment, with defaults for a small host:
 - FORWARDED_ALLOW_IPS: the proxy allowed to say the request came over HTTPS (default
   127.0.0.1). The app itself trusts TRUSTED_PROXIES hops of X-Forwarded-* (ProxyFix).
 Requests are logged by the app (one JSON line each), not by gunicorn.
+
+Messages are sent by the worker, not by these processes: run
+`huey_consumer services.worker.huey -k thread -w 4` beside them with the same environment
+(one per host, or two in all for redundancy; README, «Messages: the queue and the worker»).
 """
 import multiprocessing
 import os

@@ -42,8 +42,9 @@ CODE_HEADING = "Le code reçu"
 CHOOSE_HEADING = "Mon nouveau mot de passe"
 EXPIRED_HEADING = "Ce lien ne marche plus"
 SENT_TO = re.compile(r"par (SMS au numéro suivant|mail à l['’]adresse suivante)\s?:\s?(\S+(?: •• •• •• \d\d)?)")
-SMS_SHAPE = re.compile(r"0[67] •• •• •• \d\d")
-MAIL_SHAPE = re.compile(r"[a-z0-9]•••@[a-z0-9.-]+\.[a-z]+")
+# The shapes domain/masking.py gives real contacts and decoys alike.
+SMS_SHAPE = re.compile(r"•• •• •• •• \d\d")
+MAIL_SHAPE = re.compile(r"[a-z]?•••@([a-z0-9.-]+\.[a-z]+|•••)")
 SUCCESS = re.compile(r"Votre nouveau mot de passe est enregistré")
 RULES = ("8 à 24 caractères", "1 lettre minuscule", "1 lettre majuscule", "1 chiffre",
          "chiffres et lettres uniquement")

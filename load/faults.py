@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import requests
 
-from load.journey import (Answer, Cookies, Expect, Journey, Outbox, StepFailed, WRONG, browser_headers,
-                          csrf_of, path_of, title_of, verdict)
+from load.journey import (CODE, Answer, Cookies, Expect, Journey, Outbox, StepFailed, WRONG,
+                          browser_headers, csrf_of, path_of, title_of, verdict)
 from load.people import Person
 from load.report import Report, page_table
 from load.stack import Stack
@@ -589,4 +589,125 @@ def postgres_restart(stack: Stack, report: Report, people: list[Person], provisi
                  outcomes and all(o["ok"] for o in outcomes) and not still,
                  f"{data['journeys']['completed']} of {len(outcomes)} finished"
                  + (f"; {data['journeys']['failed'][0]}" if data["journeys"]["failed"] else ""))
+    return data
+
+
+# --- e. the attacker on codes, while the crowd walks (issue 14) -------------------------------
+
+def _copy_of(journey: Journey) -> Browser:
+    """Another browser with the same cookies: the attacker's copy of one person's session."""
+    copy = Browser()
+    copy.cookies.values = dict(journey.transport.http.cookies.values)
+    return copy
+
+
+def _code_row(stack: Stack, person: Person) -> dict:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.pg.url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT c.wrong_tries, c.used_at IS NOT NULL AS used, c.dead FROM verification_code c"
+                " JOIN account a ON a.id = c.account_id WHERE a.nir = :nir ORDER BY c.id"),
+                {"nir": person.nir}).mappings().all()
+    finally:
+        engine.dispose()
+    return {"codes": len(rows), **(dict(rows[-1]) if rows else {})}
+
+
+def code_attack(stack: Stack, report: Report, guessed: Person, asker: Person, provisional: str,
+                outbox: Outbox, guesses: int = 40, requests_at_once: int = 20) -> dict:
+    """While the crowd walks: `guesses` guesses at once on one live code (the right one among
+    them), and `requests_at_once` «new code» requests at once 30 s after the last code."""
+    import html as _html
+
+    say = lambda text: print(text, flush=True)  # noqa: E731
+    say(f"\nCode attacker (during the load): {guesses} guesses at once on one live code, "
+        f"{requests_at_once} new-code requests at once…")
+    recorder = Recorder()
+    host = urllib.parse.urlsplit(stack.base_url).netloc
+    walked = {}
+    for who, person in (("guessed", guessed), ("asker", asker)):
+        journey = _journey(stack, person, provisional, outbox, recorder)
+        walked[who] = (journey, _walk(journey, ("sign_in", "cgu", "password", "contact")))
+    data: dict = {"walks": {k: v[1] for k, v in walked.items()}}
+    if not all(v[1]["ok"] for v in walked.values()):
+        report.check("codes", "the two people reached their code", False, json.dumps(data["walks"]))
+        return data
+
+    journey, _ = walked["guessed"]
+    code = outbox.wait_code(guessed.address, journey.before)
+    page = journey.transport.send("GET", CODE, "code GET", Expect(200))
+    token = csrf_of(page.text)
+    typed = [f"{(int(code) + 1 + i) % 10**6:06d}" for i in range(guesses - 1)]
+    typed.insert(guesses // 2, code)
+    start = threading.Barrier(guesses)
+
+    def guess(i: int) -> str:
+        browser = _copy_of(journey)
+        headers = browser_headers(host, guessed.client_ip, CODE, False)
+        start.wait()
+        try:
+            answer = browser.post(stack.base_url + CODE, headers=headers, allow_redirects=False,
+                                  timeout=20, data={"csrf_token": token, "code": typed[i]})
+        except requests.RequestException as error:
+            return f"no answer ({type(error).__name__})"
+        finally:
+            browser.close()
+        text = _html.unescape(answer.text)
+        if answer.status_code == 303:
+            return "accepted"
+        if answer.status_code >= 500:
+            return f"{answer.status_code}"
+        return ("wrong" if "pas le bon" in text else "dead" if "ne marche plus" in text
+                else f"other {answer.status_code}")
+
+    with ThreadPoolExecutor(guesses) as pool:
+        verdicts = Counter(pool.map(guess, range(guesses)))
+    row = _code_row(stack, guessed)
+    data["guesses"] = {"verdicts": dict(verdicts), "database": row}
+    say(f"  {guesses} guesses: {dict(verdicts)}; database: {row}")
+    accepted = verdicts.get("accepted", 0)
+    report.check("codes", f"{guesses} guesses at once: at most 4 judged wrong, then dead",
+                 verdicts.get("wrong", 0) <= 4 and row.get("wrong_tries", 99) <= 5,
+                 f"{verdicts.get('wrong', 0)} «wrong», {verdicts.get('dead', 0)} «dead»; "
+                 f"wrong_tries {row.get('wrong_tries')} in the database")
+    report.check("codes", "the right code among them: accepted at most once, never after its death",
+                 accepted <= 1 and (accepted == 0) == (not row.get("used"))
+                 and (not row.get("used") or row.get("wrong_tries", 99) < 5),
+                 f"{accepted} accepted; used {row.get('used')}, wrong_tries {row.get('wrong_tries')}")
+
+    journey, _ = walked["asker"]
+    before = outbox.count(asker.address)
+    time.sleep(31)  # the 30 s between two codes have passed
+    page = journey.transport.send("GET", CODE, "code GET", Expect(200))
+    token = csrf_of(page.text)
+    start = threading.Barrier(requests_at_once)
+
+    def ask(_: int) -> int:
+        browser = _copy_of(journey)
+        headers = browser_headers(host, asker.client_ip, CODE, False)
+        start.wait()
+        try:
+            return browser.post(stack.base_url + CODE + "/nouveau", headers=headers, timeout=20,
+                                allow_redirects=False, data={"csrf_token": token}).status_code
+        except requests.RequestException:
+            return 0
+        finally:
+            browser.close()
+
+    with ThreadPoolExecutor(requests_at_once) as pool:
+        statuses = Counter(pool.map(ask, range(requests_at_once)))
+    time.sleep(3)  # what the worker still had to send
+    sent = outbox.count(asker.address) - before
+    row = _code_row(stack, asker)
+    data["requests"] = {"statuses": dict(statuses), "sms_sent": sent, "database": row}
+    say(f"  {requests_at_once} new-code requests: {dict(statuses)}; messages sent {sent}; database {row}")
+    report.check("codes", f"{requests_at_once} new-code requests at once: one code sent",
+                 statuses.get(303, 0) == 1 and statuses.get(429, 0) == requests_at_once - 1
+                 and sent == 1 and row.get("codes") == 2,
+                 f"statuses {dict(statuses)}; {sent} message(s) received; {row.get('codes')} codes in all")
+    report.check("codes", "no 5xx", not any(s >= 500 for s in statuses)
+                 and not any(v[:1] == "5" for v in verdicts), f"{dict(statuses)}, {dict(verdicts)}")
     return data

@@ -23,6 +23,7 @@ import platform
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from importlib import metadata
@@ -77,7 +78,10 @@ def _server_5xx(log: str) -> int:
     return count
 
 
-def _load(stack: Stack, report: Report, args, crowd: list, provisional: str, holder: dict) -> dict:
+def _load(stack: Stack, report: Report, args, crowd: list, provisional: str, holder: dict,
+          during=None) -> dict:
+    """The crowd; `during()`, if given, runs in a thread from 10 s into it (the code attacker)
+    and its result goes to report.data["codes"]."""
     spec = {"host": stack.base_url, "users": args.users, "spawn_rate": args.spawn_rate,
             "seconds": args.seconds, "stop_timeout": args.stop_timeout, "think_s": list(args.think),
             "provisional_password": provisional, "outbox": stack.catchers.url,
@@ -96,6 +100,18 @@ def _load(stack: Stack, report: Report, args, crowd: list, provisional: str, hol
                       "redis": stack.redis.process.pid if stack.redis.process else None,
                       "locust": process.pid, "outbox (this script)": os.getpid()})
     meter.start()
+    beside = None
+    if during is not None:
+        def attack() -> None:
+            time.sleep(10)
+            try:
+                report.data["codes"] = during()
+            except Exception as error:  # noqa: BLE001 - recorded as a failed check
+                traceback.print_exc()
+                report.check("codes", "the phase ran", False, f"{type(error).__name__}: {error}")
+
+        beside = threading.Thread(target=attack, daemon=True)
+        beside.start()
     try:
         process.wait(timeout=args.seconds + args.stop_timeout + 60)
     except subprocess.TimeoutExpired:
@@ -104,6 +120,8 @@ def _load(stack: Stack, report: Report, args, crowd: list, provisional: str, hol
         raise SetupError("the locust process did not finish in time")
     if process.returncode or not out_path.exists():
         raise SetupError(f"the locust process failed (exit code {process.returncode})")
+    if beside is not None:
+        beside.join(timeout=120)
     swarm = json.loads(out_path.read_text())
     cpu = meter.stop({"locust": swarm.get("locust_cpu_seconds", 0.0)})
     samples = swarm.pop("samples")
@@ -154,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attack-concurrency", type=int, default=20)
     parser.add_argument("--pg-down", type=float, default=0.0,
                         help="0: pg_ctl restart -m fast; more: seconds PostgreSQL stays stopped")
-    parser.add_argument("--phases", default="load,attacker,redis,postgresql",
-                        help="which phases to run, in this order (all by default)")
+    parser.add_argument("--phases", default="load,codes,attacker,redis,postgresql",
+                        help="which phases to run, in this order (all by default); codes runs "
+                             "during load")
     parser.add_argument("--time-limit", type=int, default=285, help="global limit, seconds")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -185,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     fresh = [next(spare) for _ in range(5)]
     after = [next(spare) for _ in range(3)]
     pg_people = [next(spare) for _ in range(80)]
+    guessed, asker = next(spare), next(spare)
 
     stack = Stack(out)
     code = 0
@@ -212,8 +232,11 @@ def main(argv: list[str] | None = None) -> int:
             "accounts_seeded": count, "versions": {**_versions(), **_server_versions(stack)},
         }
 
+        wanted = [p.strip() for p in args.phases.split(",") if p.strip()]
         phases = [
-            ("load", lambda: _load(stack, report, args, crowd, provisional, holder)),
+            ("load", lambda: _load(stack, report, args, crowd, provisional, holder, during=(
+                (lambda: faults.code_attack(stack, report, guessed, asker, provisional, outbox))
+                if "codes" in wanted else None))),
             ("attacker", lambda: faults.attacker(stack, report, target, provisional,
                                                  args.attack_tries, args.attack_concurrency)),
             ("redis", lambda: faults.redis_outage(stack, report, mid, fresh, after, bystander,
@@ -221,7 +244,6 @@ def main(argv: list[str] | None = None) -> int:
             ("postgresql", lambda: faults.postgres_restart(stack, report, pg_people, provisional,
                                                            outbox, args.pg_down)),
         ]
-        wanted = [p.strip() for p in args.phases.split(",") if p.strip()]
         for name, phase in [p for p in phases if p[0] in wanted]:
             try:
                 report.data[name] = phase()
