@@ -11,7 +11,7 @@ from services.audit_log import security_event
 from services.database import db
 from services.messages import Message
 from services.models import Account, VerificationCode, utcnow
-from services.queue import QueueUnavailable, enqueue
+from services.queue import enqueue
 
 
 def _key() -> bytes:
@@ -61,7 +61,7 @@ def send_code(account: Account, purpose: str = "contact",
               to: tuple[str, str] | None = None) -> None:
     """Make a new code, kill the older ones, commit, then put the message in the queue for
     the worker, to the account's contact (or to `to`, a (channel, address) being
-    confirmed). Never waits for the gateway: if the queue does not take the message, the
+    confirmed). Never waits for the gateway; if the message finally cannot leave, the
     code is marked failed and the signed-in code pages say so (delivery_failed)."""
     channel, address = to or destination(account)
     code, salt = codes.new_code(), codes.new_salt()
@@ -74,16 +74,9 @@ def send_code(account: Account, purpose: str = "contact",
     db.session.add(record)
     db.session.commit()
     body, subject = _texts(code, channel, purpose)
-    try:
-        enqueue(Message(to=address, channel=channel, body=body, subject=subject), purpose,
-                account.id, record.id)
-    except QueueUnavailable as error:
-        record.delivery = "failed"
-        db.session.commit()
-        security_event("code_send_failed", account, channel=channel, purpose=purpose,
-                       reason="queue_unavailable", error=str(error))
-        return
     security_event("code_queued", account, channel=channel, purpose=purpose)
+    enqueue(Message(to=address, channel=channel, body=body, subject=subject), purpose,
+            account.id, record.id)
 
 
 def delivery_failed(account: Account, purpose: str) -> bool:

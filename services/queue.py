@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
+import time
 from dataclasses import asdict
 from datetime import timedelta
 
@@ -34,10 +36,6 @@ from services.messages import Message, SendError, send
 from services.models import VerificationCode
 
 EXTENSION = "message_queue"
-
-
-class QueueUnavailable(RuntimeError):
-    """The queue's storage did not take the message."""
 
 
 def _fernet(secret: str) -> Fernet:
@@ -63,6 +61,49 @@ def _mark(code_id: int | None, delivery: str) -> None:
     db.session.commit()
 
 
+def _attempt(app: Flask, sealed: bytes, code_id: int | None, account_id: int | None,
+             purpose: str, last: bool, attempts: int) -> bool:
+    """One try at sending: True when sent (or never sendable); False to try again. On the
+    last try a failure is logged (its reason class only) and the code marked failed."""
+    with app.app_context():
+        try:
+            message = Message(**json.loads(_fernet(app.config["SECRET_KEY"]).decrypt(sealed)))
+        except (InvalidToken, TypeError, ValueError):
+            security_event("code_send_failed", account_id, reason="unreadable", purpose=purpose)
+            _mark(code_id, "failed")
+            return True
+        try:
+            send(message)
+        except SendError as error:
+            if not last:
+                return False
+            security_event("code_send_failed", account_id, reason=error.reason,
+                           channel=message.channel, purpose=purpose, attempts=attempts)
+            _mark(code_id, "failed")
+            return True
+        _mark(code_id, "sent")
+        security_event("code_sent" if code_id is not None else "message_sent", account_id,
+                       channel=message.channel, purpose=purpose)
+        return True
+
+
+def _send_beside(app: Flask, *args) -> None:
+    """The queue's storage refused the message (Redis stopped): this process sends it in a
+    thread of its own, with the worker's tries and waits, so the request still answers at
+    once and the person still gets the code. Lost if this process stops meanwhile."""
+    attempts = max(1, int(app.config["MESSAGE_SEND_ATTEMPTS"]))
+
+    def run() -> None:
+        delay = float(app.config["MESSAGE_RETRY_SECONDS"])
+        for attempt in range(1, attempts + 1):
+            if _attempt(app, *args, last=attempt == attempts, attempts=attempts):
+                return
+            time.sleep(delay)
+            delay *= 2
+
+    threading.Thread(target=run, name="message-beside", daemon=True).start()
+
+
 def init_queue(app: Flask) -> None:
     """The app's queue and its one task, `deliver`."""
     huey = _make_huey(app.config["QUEUE_URI"])
@@ -73,27 +114,11 @@ def init_queue(app: Flask) -> None:
                context=True, name="deliver")
     def deliver(sealed: bytes, code_id: int | None, account_id: int | None, purpose: str,
                 task=None) -> None:
-        with app.app_context():
-            try:
-                message = Message(**json.loads(_fernet(app.config["SECRET_KEY"]).decrypt(sealed)))
-            except (InvalidToken, TypeError, ValueError):
-                security_event("code_send_failed", account_id, reason="unreadable", purpose=purpose)
-                _mark(code_id, "failed")
-                return
-            try:
-                send(message)
-            except SendError as error:
-                if task is not None and task.retries > 0:
-                    # Huey tries again later (retry_delay, then doubled) and counts down its
-                    # retries; no traceback in the log, whose text might name the address.
-                    raise CancelExecution() from None
-                security_event("code_send_failed", account_id, reason=error.reason,
-                               channel=message.channel, purpose=purpose, attempts=attempts)
-                _mark(code_id, "failed")
-                return
-            _mark(code_id, "sent")
-            security_event("code_sent" if code_id is not None else "message_sent", account_id,
-                           channel=message.channel, purpose=purpose)
+        last = task is None or task.retries == 0
+        if not _attempt(app, sealed, code_id, account_id, purpose, last, attempts):
+            # Huey tries again later (retry_delay, then doubled) and counts down its
+            # retries; no traceback in the log, whose text might name the address.
+            raise CancelExecution() from None
 
     app.extensions[EXTENSION] = (huey, deliver)
 
@@ -104,11 +129,14 @@ def huey_of(app: Flask) -> Huey:
 
 def enqueue(message: Message, purpose: str, account_id: int | None,
             code_id: int | None = None) -> None:
-    """Put the message in the queue; raises QueueUnavailable if its storage refuses it.
-    Call it after the transaction that stores the code has committed."""
+    """Put the message in the queue, after the transaction that stores the code has
+    committed. If the queue's storage does not take it, say so in the log and send it
+    beside the request (_send_beside): the request answers at once all the same."""
     _, deliver = current_app.extensions[EXTENSION]
     sealed = _fernet(current_app.config["SECRET_KEY"]).encrypt(json.dumps(asdict(message)).encode())
     try:
         deliver(sealed, code_id, account_id, purpose)
-    except Exception as error:  # Redis down, SQLite locked: the request still answers
-        raise QueueUnavailable(type(error).__name__) from None
+    except Exception as error:  # Redis down, SQLite locked
+        security_event("message_queue_unavailable", account_id, purpose=purpose,
+                       error=type(error).__name__)
+        _send_beside(current_app._get_current_object(), sealed, code_id, account_id, purpose)

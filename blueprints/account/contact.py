@@ -12,13 +12,12 @@ from blueprints.forms import ActionForm
 from domain import codes
 from domain.contact import hide_phone, show_phone
 from services.accounts import get_account
-from services.audit_log import security_event
 from services.codes import check_code, delivery_failed, destination, latest_code, send_code
 from services.database import db
 from services.limiter import code_sending_limit
 from services.messages import Message
 from services.models import utcnow
-from services.queue import QueueUnavailable, enqueue
+from services.queue import enqueue
 
 CHANGED_NOTICE = ("Mon Compte Caf : vos coordonnées de contact ont changé. "
                   "Ce n'est pas vous ? Appelez la Caf au 32 30.")
@@ -116,13 +115,9 @@ def contact_code():
 
 def _tell_old_contact(channel: str, address: str) -> None:
     """The old contact hears of the change; the change stands even if this message fails."""
-    try:
-        enqueue(Message(to=address, channel=channel, body=CHANGED_NOTICE,
-                        subject="Vos coordonnées Mon Compte Caf ont changé"),
-                "contact_changed", g.account.id)
-    except QueueUnavailable as error:
-        security_event("code_send_failed", g.account, channel=channel, purpose="contact_changed",
-                       reason="queue_unavailable", error=str(error))
+    enqueue(Message(to=address, channel=channel, body=CHANGED_NOTICE,
+                    subject="Vos coordonnées Mon Compte Caf ont changé"),
+            "contact_changed", g.account.id)
 
 
 @bp.post("/coordonnees/code/saisie")
