@@ -656,19 +656,24 @@ def code_attack(stack: Stack, report: Report, guessed: Person, asker: Person, pr
         finally:
             browser.close()
         text = _html.unescape(answer.text)
-        if answer.status_code == 303:
-            return "accepted"
+        if answer.status_code == 303:  # the right code, or the journey has moved on since
+            return "303"
         if answer.status_code >= 500:
             return f"{answer.status_code}"
         return ("wrong" if "pas le bon" in text else "dead" if "ne marche plus" in text
                 else f"other {answer.status_code}")
 
+    offset = stack.log_offset()
     with ThreadPoolExecutor(guesses) as pool:
         verdicts = Counter(pool.map(guess, range(guesses)))
     row = _code_row(stack, guessed)
-    data["guesses"] = {"verdicts": dict(verdicts), "database": row}
-    say(f"  {guesses} guesses: {dict(verdicts)}; database: {row}")
-    accepted = verdicts.get("accepted", 0)
+    time.sleep(0.5)
+    who = _who(stack.secret_key, guessed.nir)
+    accepted = sum(1 for e in _events(stack.log_since(offset))
+                   if e.get("who") == who and e.get("event") == "code_confirmed")
+    data["guesses"] = {"verdicts": dict(verdicts), "database": row, "code_confirmed": accepted}
+    say(f"  {guesses} guesses: {dict(verdicts)} (303: the code accepted, or the journey moved on); "
+        f"code_confirmed {accepted}; database: {row}")
     report.check("codes", f"{guesses} guesses at once: at most 4 judged wrong, then dead",
                  verdicts.get("wrong", 0) <= 4 and row.get("wrong_tries", 99) <= 5,
                  f"{verdicts.get('wrong', 0)} «wrong», {verdicts.get('dead', 0)} «dead»; "
@@ -676,7 +681,8 @@ def code_attack(stack: Stack, report: Report, guessed: Person, asker: Person, pr
     report.check("codes", "the right code among them: accepted at most once, never after its death",
                  accepted <= 1 and (accepted == 0) == (not row.get("used"))
                  and (not row.get("used") or row.get("wrong_tries", 99) < 5),
-                 f"{accepted} accepted; used {row.get('used')}, wrong_tries {row.get('wrong_tries')}")
+                 f"{accepted} accepted (code_confirmed in the log); used {row.get('used')}, "
+                 f"wrong_tries {row.get('wrong_tries')}")
 
     journey, _ = walked["asker"]
     before = outbox.count(asker.address)
