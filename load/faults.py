@@ -601,6 +601,28 @@ def _copy_of(journey: Journey) -> Browser:
     return copy
 
 
+def _all_at_once(stack: Stack, journey: Journey, path: str, forms: list[dict]) -> list:
+    """Each form posted at the same moment, from copies of the person's browser: the
+    answers (a requests.Response, or None when none came), in the order of `forms`."""
+    host = urllib.parse.urlsplit(stack.base_url).netloc
+    start = threading.Barrier(len(forms))
+
+    def one(i: int):
+        browser = _copy_of(journey)
+        headers = browser_headers(host, journey.person.client_ip, CODE, False)
+        start.wait()
+        try:
+            return browser.post(stack.base_url + path, headers=headers, allow_redirects=False,
+                                timeout=20, data=forms[i])
+        except requests.RequestException:
+            return None
+        finally:
+            browser.close()
+
+    with ThreadPoolExecutor(len(forms)) as pool:
+        return list(pool.map(one, range(len(forms))))
+
+
 def _code_row(stack: Stack, person: Person) -> dict:
     from sqlalchemy import create_engine, text
 
@@ -626,7 +648,6 @@ def code_attack(stack: Stack, report: Report, guessed: Person, asker: Person, pr
     say(f"\nCode attacker (during the load): {guesses} guesses at once on one live code, "
         f"{requests_at_once} new-code requests at once…")
     recorder = Recorder()
-    host = urllib.parse.urlsplit(stack.base_url).netloc
     walked = {}
     for who, person in (("guessed", guessed), ("asker", asker)):
         journey = _journey(stack, person, provisional, outbox, recorder)
@@ -642,19 +663,10 @@ def code_attack(stack: Stack, report: Report, guessed: Person, asker: Person, pr
     token = csrf_of(page.text)
     typed = [f"{(int(code) + 1 + i) % 10**6:06d}" for i in range(guesses - 1)]
     typed.insert(guesses // 2, code)
-    start = threading.Barrier(guesses)
 
-    def guess(i: int) -> str:
-        browser = _copy_of(journey)
-        headers = browser_headers(host, guessed.client_ip, CODE, False)
-        start.wait()
-        try:
-            answer = browser.post(stack.base_url + CODE, headers=headers, allow_redirects=False,
-                                  timeout=20, data={"csrf_token": token, "code": typed[i]})
-        except requests.RequestException as error:
-            return f"no answer ({type(error).__name__})"
-        finally:
-            browser.close()
+    def verdict_of(answer) -> str:
+        if answer is None:
+            return "no answer"
         text = _html.unescape(answer.text)
         if answer.status_code == 303:  # the right code, or the journey has moved on since
             return "303"
@@ -664,8 +676,8 @@ def code_attack(stack: Stack, report: Report, guessed: Person, asker: Person, pr
                 else f"other {answer.status_code}")
 
     offset = stack.log_offset()
-    with ThreadPoolExecutor(guesses) as pool:
-        verdicts = Counter(pool.map(guess, range(guesses)))
+    verdicts = Counter(map(verdict_of, _all_at_once(
+        stack, journey, CODE, [{"csrf_token": token, "code": one} for one in typed])))
     row = _code_row(stack, guessed)
     time.sleep(0.5)
     who = _who(stack.secret_key, guessed.nir)
@@ -689,22 +701,8 @@ def code_attack(stack: Stack, report: Report, guessed: Person, asker: Person, pr
     time.sleep(31)  # the 30 s between two codes have passed
     page = journey.transport.send("GET", CODE, "code GET", Expect(200))
     token = csrf_of(page.text)
-    start = threading.Barrier(requests_at_once)
-
-    def ask(_: int) -> int:
-        browser = _copy_of(journey)
-        headers = browser_headers(host, asker.client_ip, CODE, False)
-        start.wait()
-        try:
-            return browser.post(stack.base_url + CODE + "/nouveau", headers=headers, timeout=20,
-                                allow_redirects=False, data={"csrf_token": token}).status_code
-        except requests.RequestException:
-            return 0
-        finally:
-            browser.close()
-
-    with ThreadPoolExecutor(requests_at_once) as pool:
-        statuses = Counter(pool.map(ask, range(requests_at_once)))
+    statuses = Counter(answer.status_code if answer is not None else 0 for answer in _all_at_once(
+        stack, journey, CODE + "/nouveau", [{"csrf_token": token}] * requests_at_once))
     time.sleep(3)  # what the worker still had to send
     sent = outbox.count(asker.address) - before
     row = _code_row(stack, asker)

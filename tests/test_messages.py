@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 
 from flask_helpers import fresh_database, VERONIQUE_NIR, make_app, page
 from test_first_login import (CODE_URL, HOME_URL, MAIL, MOBILE, NEW_CODE_URL, account,
-                              codes_in_db, give_contact, input_value, live_codes, location,
+                              codes_in_db, give_contact, live_codes, location,
                               outbox_rows, post_form, sign_in_at, text_of, type_code)
 
 NOT_SENT = "Le message n'est pas parti. Demandez un nouveau code."

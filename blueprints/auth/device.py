@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import (Response, current_app, flash, g, make_response, redirect, render_template,
+from flask import (Response, current_app, flash, make_response, redirect, render_template,
                    request, session, url_for)
 from itsdangerous import BadData, URLSafeTimedSerializer
 
