@@ -613,7 +613,7 @@ def _all_at_once(stack: Stack, journey: Journey, path: str, forms: list[dict]) -
         start.wait()
         try:
             return browser.post(stack.base_url + path, headers=headers, allow_redirects=False,
-                                timeout=20, data=forms[i])
+                                timeout=60, data=forms[i])
         except requests.RequestException:
             return None
         finally:
@@ -650,7 +650,10 @@ def code_attack(stack: Stack, report: Report, guessed: Person, asker: Person, pr
     recorder = Recorder()
     walked = {}
     for who, person in (("guessed", guessed), ("asker", asker)):
-        journey = _journey(stack, person, provisional, outbox, recorder)
+        # Walked while the crowd walks: a page may take more than the crowd's 10 s.
+        transport = HttpTransport(stack.base_url, person.client_ip, recorder, timeout=45)
+        journey = Journey(transport, person, provisional, outbox,
+                          pause=lambda: time.sleep(random.uniform(0.1, 0.4)))
         walked[who] = (journey, _walk(journey, ("sign_in", "cgu", "password", "contact")))
     data: dict = {"walks": {k: v[1] for k, v in walked.items()}}
     if not all(v[1]["ok"] for v in walked.values()):
