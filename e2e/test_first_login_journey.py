@@ -578,6 +578,48 @@ def test_five_wrong_codes_kill_the_code(browser: Browser, page: Page, fresh_demo
     expect_mon_compte(page)
 
 
+# --- 6b. A message that did not leave (issue 14) -----------------------------------------
+NOT_SENT = re.compile(rf"Le message n{A}est pas parti\. Demandez un nouveau code\.")
+
+
+@pytest.mark.parametrize(("viewport", "js"), [JS_320, NOJS_320], ids=["w320-js", "w320-nojs"])
+def test_a_message_that_did_not_leave_is_said_and_a_new_code_goes(
+        browser: Browser, page: Page, app, js: bool, fresh_demo, reset_limiter) -> None:
+    """The mail server does not answer: the worker gives up after its tries; the code page
+    says so, on load and (JS) in the live check; once it answers, a new code goes."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    saved = {k: app.config[k] for k in ("MAIL_BACKEND", "SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
+    app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=closed,
+                      SMTP_STARTTLS=False)
+    try:
+        to_code_page(page)
+    finally:
+        app.config.update(saved)
+    expect(page.locator(".error-summary")).to_contain_text(NOT_SENT)
+    audit(browser, page)
+    if js:
+        page.get_by_label(CODE_LABEL_MAIL).press_sequentially("12", delay=30)
+        expect(page.locator("#code-live")).to_contain_text(NOT_SENT)
+        audit(browser, page)
+    page.reload()
+    expect(page.locator(".error-summary")).to_contain_text(NOT_SENT)
+
+    reset_limiter()
+    before = outbox(page)
+    answer = click_and_wait(page, button(page, NEW_CODE_BUTTON))
+    assert answer.status in (302, 303), f"«Demander l'envoi d'un nouveau code» answered {answer.status}"
+    expect_code_page(page)
+    expect(page.get_by_text(NOT_SENT)).to_have_count(0)
+    audit(browser, page)
+    answer = submit_code(page, new_code_sent(page, before, VERONIQUE_MAIL))
+    assert answer.status in (302, 303), f"the new code answered {answer.status}"
+    expect_mon_compte(page)
+
+
 # --- 7. New codes at least 30 s apart ----------------------------------------------------------
 
 

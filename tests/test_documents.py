@@ -337,3 +337,16 @@ def test_the_check_page_without_a_reference_is_the_form(client):
     assert "reference-hint" in field.get("aria-describedby")
     assert not p.all(class_="error-summary")
     assert p.button("Vérifier")
+
+
+def test_checking_attestations_is_limited_per_address_with_a_plain_page(client):
+    """60 checks an hour from one address (services/limiter.py claims each before the
+    look-up); the 61st gets a 429 page that says how long to wait."""
+    for _ in range(60):
+        assert client.get("/verifier-une-attestation?reference=AAAA-BBBB").status_code == 404
+    response = client.get("/verifier-une-attestation?reference=AAAA-BBBB")
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    text = response.get_data(as_text=True)
+    assert "Il y a eu beaucoup de demandes depuis ce lieu." in text and "Attendez" in text
+    assert client.get("/verifier-une-attestation").status_code == 200  # the empty form is not counted
