@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-expect.set_options(timeout=5_000)
+# Waits sized for CI's 2 cores running five pytest processes and their Chromiums: a wait
+# only lasts when something is wrong, and 5–10 s failed now and then under that load.
+expect.set_options(timeout=10_000)
 
 
 def chromium_path() -> str | None:
@@ -104,7 +106,7 @@ def new_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
             locale="fr-FR",
             timezone_id="Europe/Paris",
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         page = context.new_page()
         page.e2e_js = js  # read by helpers.audit to pick the right axe run
