@@ -32,3 +32,19 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 limit_request_line = 4094
 limit_request_fields = 60
 limit_request_field_size = 8190
+
+
+def on_starting(server):
+    """Before any worker starts: refuse settings that cannot hold across several worker
+    processes (limits in each process's memory), with the same words as the app's own
+    checks; and tell the workers how many they are (services/config.py)."""
+    from services.config import ConfigError, check_processes
+
+    os.environ["WORKER_PROCESSES"] = str(server.cfg.workers)
+    if os.environ.get("APP_ENV") == "production":
+        try:
+            check_processes({"RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI",
+                                                                      "memory://")},
+                            server.cfg.workers)
+        except ConfigError as error:
+            raise SystemExit(f"Refusing to start: {error}") from None
