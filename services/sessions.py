@@ -406,6 +406,8 @@ def start_signed_in(account_id: int) -> None:
     session.clear()
     session.regenerate()
     session["account_id"] = account_id
+    # When: a change of contact details within REAUTH_MINUTES needs no password again.
+    session["signed_in_at"] = time.time()
 
 
 def end_signed_in(message: str | None) -> None:

@@ -30,6 +30,15 @@ DATABASE_DOWN = (OperationalError, InterfaceError, PendingRollbackError)
 NOT_A_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute address on this site, built from PUBLIC_URL (services/config.py), never
+    from the request's Host header (which anyone can set)."""
+    from flask import current_app
+
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    return base + url_for(endpoint, _external=False, **values)
+
+
 def content_security_policy(app: Flask) -> str:
     """Only our own origin: no third-party request, no inline script or style. Forms may
     also lead to FranceConnect, whose sign-in and logout pages they redirect to."""

@@ -19,6 +19,7 @@ from services.accounts import get_account, step_of
 from services.database import db
 from services.documents import attestation_pdf, statement_pdf
 from services.models import Attestation, Letter, utcnow
+from services.web import absolute_url
 
 bp = Blueprint("account", __name__, url_prefix="/mon-compte")
 
@@ -160,7 +161,7 @@ def new_attestation():
     db.session.add(record)
     db.session.commit()
     data = attestation_pdf(g.account, payments, period, record.reference, date.today(),
-                           url_for("pages.check_attestation", _external=True))
+                           absolute_url("pages.check_attestation"))
     return _pdf_response(data, f"attestation-paiement-{record.reference}.pdf", "attachment")
 
 
