@@ -3,27 +3,69 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from werkzeug.security import check_password_hash
 
 from domain.accounts import MAX_PASSWORD, password_may_sign_in
 from domain.journey import Step, current_step
 from services.database import db
 from services.models import Account
 
-# scrypt with N = 2^15, r = 8, p = 1 (werkzeug's default today, written out so that an
-# upgrade cannot change it unseen; the README states it). Hashes made with other
-# parameters still verify: werkzeug reads them from the hash.
-HASH_METHOD = "scrypt:32768:8:1"
+# Argon2id (argon2-cffi), at OWASP's minimum by default: 19 MiB, 2 passes, 1 lane
+# (ARGON2_* settings; the README states them). A hash records its own parameters, so a
+# hash made with others still verifies, and is made again at the next sign-in. Hashes of
+# before issue 15 are werkzeug's scrypt («scrypt:32768:8:1$…»): checked the old way, then
+# replaced by an Argon2id hash in the same transaction as the sign-in.
+LEGACY_PREFIXES = ("scrypt:", "pbkdf2:")
+
+
+@lru_cache(maxsize=8)
+def _hasher_for(memory_kib: int, time_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib,
+                          parallelism=parallelism, hash_len=32, salt_len=16, type=Type.ID)
+
+
+def hasher() -> PasswordHasher:
+    config = current_app.config
+    return _hasher_for(config["ARGON2_MEMORY_KIB"], config["ARGON2_TIME_COST"],
+                       config["ARGON2_PARALLELISM"])
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=HASH_METHOD)
+    return hasher().hash(password)
 
 
-@lru_cache(maxsize=1)
+def _verify(stored: str, password: str) -> bool:
+    if stored.startswith(LEGACY_PREFIXES):
+        return check_password_hash(stored, password)
+    try:
+        return hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    return stored.startswith(LEGACY_PREFIXES) or hasher().check_needs_rehash(stored)
+
+
+def password_matches(account: Account, password: str) -> bool:
+    """Whether `password` is this account's (whatever scheme its hash was made with)."""
+    return _verify(account.password_hash, password[:MAX_PASSWORD])
+
+
 def _dummy_hash() -> str:
-    # Checked when no account matches, so that unknown numbers take as long as known ones.
-    return hash_password("not-a-real-password")
+    # Checked when no account matches, so that unknown numbers take as long as known ones
+    # (made with the same parameters as real hashes).
+    config = current_app.config
+    return _dummy_for(config["ARGON2_MEMORY_KIB"], config["ARGON2_TIME_COST"],
+                      config["ARGON2_PARALLELISM"])
+
+
+@lru_cache(maxsize=8)
+def _dummy_for(memory_kib: int, time_cost: int, parallelism: int) -> str:
+    return _hasher_for(memory_kib, time_cost, parallelism).hash("not-a-real-password")
 
 
 def find_account(**identifier: str) -> Account | None:
@@ -41,12 +83,22 @@ def authenticate(password: str, **identifier: str) -> Account | None:
     password = password[:MAX_PASSWORD]
     account = find_account(**identifier)
     if account is None:
-        check_password_hash(_dummy_hash(), password)
+        _verify(_dummy_hash(), password)
         return None
-    if not check_password_hash(account.password_hash, password):
+    if not password_matches(account, password):
         return None
     if not password_may_sign_in(account.password_is_legacy, account.journey_state):
         return None
+    if needs_rehash(account.password_hash):
+        # An old scrypt hash (or old parameters): made again now that we hold the right
+        # password, committed with this sign-in.
+        from services.audit_log import security_event
+
+        old_scheme = (account.password_hash.split(":", 1)[0]
+                      if account.password_hash.startswith(LEGACY_PREFIXES) else "argon2id")
+        account.password_hash = hash_password(password)
+        db.session.commit()
+        security_event("password_rehashed", account, old=old_scheme)
     return account
 
 
