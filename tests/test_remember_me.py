@@ -1,5 +1,6 @@
 """«Se souvenir de moi»: the number (never the session) is remembered on this device, in
-a signed HttpOnly cookie, 13 months at most; the person can forget it."""
+an encrypted HttpOnly cookie (nobody reading the browser's cookies reads the number),
+13 months at most; the person can forget it."""
 from __future__ import annotations
 
 import base64
@@ -40,7 +41,51 @@ def test_ticked_sign_in_sets_a_signed_httponly_cookie_for_13_months(client):
     assert 390 * 86400 <= max_age <= 396 * 86400  # about 13 months, never more
     assert attrs.get("path") == "/"
     value = client.get_cookie(REMEMBER_COOKIE).value
-    assert value != KARIM_NIR  # signed, not the bare number
+    assert value != KARIM_NIR
+    assert_no_readable_nir(value, KARIM_NIR)
+
+
+def assert_no_readable_nir(value: str, nir: str) -> None:
+    """Decoded every way an attacker would try, the cookie shows no part of the number."""
+    seen = [value]
+    for chunk in [value, *value.split(".")]:
+        for pad in ("", "=", "=="):
+            try:
+                seen.append(base64.urlsafe_b64decode(chunk + pad).decode("latin-1"))
+            except ValueError:
+                pass
+    for text in seen:
+        assert nir not in text and nir[:7] not in text and nir[-6:] not in text, text
+
+
+def test_the_cookie_decoded_holds_no_number(client):
+    for nir, password in ((KARIM_NIR, KARIM_PASSWORD), (VERONIQUE_NIR, VERONIQUE_PASSWORD)):
+        sign_in(client, nir, password, remember=True)
+        assert_no_readable_nir(client.get_cookie(REMEMBER_COOKIE).value, nir)
+        client.delete_cookie(SESSION_COOKIE)
+
+
+def test_an_old_signed_cookie_prefills_nothing(app, client):
+    """The cookie of before issue 15 (the number in base64, signed): no longer read."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="remember-nir").dumps(KARIM_NIR)
+    client.set_cookie(REMEMBER_COOKIE, old)
+    _, field = nir_field(client)
+    assert field.get("value") in (None, "")
+
+
+def test_a_cookie_older_than_13_months_prefills_nothing(app, client, monkeypatch):
+    import time
+
+    sign_in(client, KARIM_NIR, KARIM_PASSWORD, remember=True)
+    client.delete_cookie(SESSION_COOKIE)
+    _, field = nir_field(client)
+    assert field.get("value") == "1 75 01 69 123 045"
+    later = time.time() + app.config["REMEMBER_NIR_DAYS"] * 86400 + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    _, field = nir_field(client)
+    assert field.get("value") in (None, "")
 
 
 def test_the_session_is_not_made_longer(client):
@@ -74,10 +119,10 @@ def test_without_the_cookie_nothing_is_prefilled(client):
 def test_a_tampered_cookie_prefills_nothing(client):
     sign_in(client, KARIM_NIR, KARIM_PASSWORD, remember=True)
     value = client.get_cookie(REMEMBER_COOKIE).value
-    _, _, rest = value.partition(".")
-    # Another valid-looking NIR in the payload, same signature.
-    forged_payload = base64.urlsafe_b64encode(b'"2840575108123"').decode().rstrip("=")
-    for forged in (forged_payload + "." + rest, value[:-3] + "AAA", "garbage"):
+    raw = bytearray(base64.urlsafe_b64decode(value))
+    raw[40] ^= 1  # one bit of the ciphertext changed
+    flipped = base64.urlsafe_b64encode(bytes(raw)).decode()
+    for forged in (flipped, value[:-3] + "AAA", "garbage", "A" * 2000):
         client.set_cookie(REMEMBER_COOKIE, forged)
         p, field = nir_field(client)
         assert field.get("value") in (None, ""), forged
@@ -85,12 +130,21 @@ def test_a_tampered_cookie_prefills_nothing(client):
 
 
 def test_a_cookie_signed_with_another_secret_prefills_nothing(client):
-    from itsdangerous import URLSafeTimedSerializer
+    from services.sealing import seal
 
-    other = URLSafeTimedSerializer("not-the-secret", salt="remember-nir").dumps(KARIM_NIR)
+    with app_with_secret("not-the-secret").test_request_context():
+        other = seal("remember-nir", KARIM_NIR)
     client.set_cookie(REMEMBER_COOKIE, other)
     p, field = nir_field(client)
     assert field.get("value") in (None, "")
+
+
+def app_with_secret(secret: str):
+    from flask import Flask
+
+    other = Flask("other")
+    other.config["SECRET_KEY"] = secret
+    return other
 
 
 def test_forget_deletes_the_cookie(client):

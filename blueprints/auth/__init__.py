@@ -6,7 +6,6 @@ import time
 from flask import (Blueprint, Response, current_app, flash, make_response, redirect,
                    render_template, request, session, url_for)
 from flask_limiter.util import get_remote_address
-from itsdangerous import BadData, URLSafeTimedSerializer
 from limits import parse_many
 
 from blueprints.auth import device
@@ -23,6 +22,7 @@ from services.audit_log import security_event
 from services.franceconnect import enabled as franceconnect_enabled
 from services.limiter import (SIGN_IN_IDENTIFIER_SCOPE, claimed_limit,
                               forgive_sign_in_failures, wait_words)
+from services.sealing import seal, unseal
 from services.sessions import end_signed_in, start_signed_in
 
 bp = Blueprint("auth", __name__)
@@ -75,19 +75,17 @@ per_address = claimed_limit(
 )
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="remember-nir")
-
-
 def remembered_nir() -> Nir | None:
-    """The number this device remembers, if its signed cookie is valid and not too old."""
-    cookie = request.cookies.get(REMEMBER_COOKIE)
-    if not cookie:
-        return None
+    """The number this device remembers, if its sealed cookie is ours and not too old. The
+    cookie is encrypted (services/sealing.py): whoever reads the browser's cookies (a
+    shared computer, a social worker's) does not read the number."""
     max_age = current_app.config["REMEMBER_NIR_DAYS"] * 86400
+    value = unseal("remember-nir", request.cookies.get(REMEMBER_COOKIE), max_age)
+    if value is None:
+        return None
     try:
-        return parse_nir(_serializer().loads(cookie, max_age=max_age))
-    except (BadData, NirError, TypeError):
+        return parse_nir(value)
+    except (NirError, TypeError):
         return None
 
 
@@ -97,7 +95,7 @@ def _remember(response: Response, nir: Nir | None) -> None:
         response.delete_cookie(REMEMBER_COOKIE, secure=secure, httponly=True, samesite="Lax")
         return
     response.set_cookie(
-        REMEMBER_COOKIE, _serializer().dumps(nir.value),
+        REMEMBER_COOKIE, seal("remember-nir", nir.value),
         max_age=current_app.config["REMEMBER_NIR_DAYS"] * 86400,
         httponly=True, secure=secure, samesite="Lax",
     )
