@@ -55,6 +55,17 @@ def password_matches(account: Account, password: str) -> bool:
     return _verify(account.password_hash, password[:MAX_PASSWORD])
 
 
+def set_password(account: Account, chosen: str) -> None:
+    """A new password, chosen by the person (first login, reset): hashed with today's
+    parameters; every device confirmation made before now ends (blueprints/auth/device.py).
+    Part of the caller's transaction."""
+    from services.models import utcnow
+
+    account.password_hash = hash_password(chosen)
+    account.password_is_legacy = False
+    account.password_changed_at = utcnow()
+
+
 def _dummy_hash() -> str:
     # Checked when no account matches, so that unknown numbers take as long as known ones
     # (made with the same parameters as real hashes).

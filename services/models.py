@@ -28,6 +28,9 @@ class Account(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     # True while the password is still the old 8-digit Caf password.
     password_is_legacy: Mapped[bool] = mapped_column(default=True)
+    # The last change or reset of the password: a device confirmed before it (issue 8's
+    # «Se souvenir de cet appareil») must be confirmed again.
+    password_changed_at: Mapped[datetime | None]
     journey_state: Mapped[str] = mapped_column(String(20), default="cgu")
     cgu_version: Mapped[str | None] = mapped_column(String(20))
     cgu_accepted_at: Mapped[datetime | None]

@@ -298,3 +298,35 @@ def test_a_missing_csrf_token_is_refused_and_changes_nothing(device_app, dclient
 
 def test_the_device_page_without_a_pending_sign_in_goes_back_to_sign_in(dclient):
     assert dclient.get(DEVICE_PAGE).headers["Location"].endswith("/connexion")
+
+
+# --- a password reset ends every device confirmation (issue 15) ---------------------------
+
+def test_a_device_confirmed_before_a_reset_must_confirm_again(device_app):
+    """A thief who confirmed his device keeps no way in once the owner resets the password:
+    the device cookie, replayed after the reset, counts as unknown."""
+    from test_password_reset import NEW_PASSWORD, choose, token_url
+
+    thief, _ = confirmed(device_app, remember=True)
+    stolen_cookie = thief.get_cookie(DEVICE_COOKIE).value
+    sign_out(thief)
+    assert sign_in(thief, KARIM_NIR, KARIM_PASSWORD).headers["Location"].endswith("/mon-compte")
+    sign_out(thief)
+
+    owner = device_app.test_client()
+    response = choose(owner, token_url(owner))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    with device_app.app_context():
+        from services.database import db
+        from services.models import Account
+
+        karim = db.session.execute(db.select(Account).filter_by(nir=KARIM_NIR)).scalar_one()
+        assert karim.password_changed_at is not None
+
+    replay = device_app.test_client()
+    replay.set_cookie(DEVICE_COOKIE, stolen_cookie)
+    response = sign_in(replay, KARIM_NIR, NEW_PASSWORD)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(DEVICE_PAGE)
+    assert replay.get("/mon-compte").status_code in (302, 303)  # not signed in
+

@@ -47,16 +47,23 @@ def _max_age() -> int:
     return current_app.config["KNOWN_DEVICE_DAYS"] * 86400
 
 
-def is_known_device(account_id: int) -> bool:
-    """A valid, recent enough cookie signed by us for THIS account; anything else is unknown."""
+def is_known_device(account: Account) -> bool:
+    """A valid, recent enough cookie signed by us for THIS account, made after its last
+    password change or reset (a thief's confirmed device ends with the reset); anything
+    else is unknown."""
     cookie = request.cookies.get(DEVICE_COOKIE)
     if not cookie or len(cookie) > 500:
         return False
     try:
-        payload = _serializer().loads(cookie, max_age=_max_age())
+        payload, made = _serializer().loads(cookie, max_age=_max_age(), return_timestamp=True)
     except BadData:
         return False
-    return isinstance(payload, dict) and payload.get("a") == account_id
+    if not isinstance(payload, dict) or payload.get("a") != account.id:
+        return False
+    changed = account.password_changed_at
+    if changed is not None and made.replace(tzinfo=None) <= changed:
+        return False
+    return True
 
 
 def _remember_device(response: Response, account_id: int) -> None:
@@ -73,7 +80,7 @@ def needs_check(account: Account) -> bool:
     # First login not finished, or no verified contact: not asked (see the module's note).
     if account.journey_state != Step.DONE.value or account.contact_verified_at is None:
         return False
-    return not is_known_device(account.id)
+    return not is_known_device(account)
 
 
 def _limit_key(account_id) -> str:

@@ -18,7 +18,7 @@ from blueprints.forms import ActionForm
 from blueprints.new_password import NewPasswordForm, person_of
 from domain import codes
 from domain.journey import CGU_VERSION, Step, advance, page_for
-from services.accounts import get_account, hash_password, step_of
+from services.accounts import get_account, set_password, step_of
 from services.audit_log import security_event
 from services.codes import (check_code, delivery_failed, latest_code, send_code,
                            shown_destination)
@@ -121,8 +121,7 @@ def password():
     if chosen is None:
         return _password_page(form, form.summary(), 400)
     # The new password and the next step are saved together, in one transaction.
-    account.password_hash = hash_password(chosen)
-    account.password_is_legacy = False
+    set_password(account, chosen)
     security_event("password_changed", account, where="first_login")
     end_other_sessions(account.id)  # someone signed in elsewhere with the old password
     return _move(account, "password_set")

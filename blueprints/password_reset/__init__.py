@@ -16,7 +16,7 @@ from blueprints.forms import ActionForm
 from blueprints.new_password import NewPasswordForm, person_of
 from blueprints.password_reset.forms import ResetStartForm
 from domain import codes
-from services.accounts import hash_password
+from services.accounts import set_password
 from services.audit_log import security_event
 from services.codes import check_code, latest_code, send_code
 from services.database import db
@@ -173,8 +173,7 @@ def choose(token: str):
     if request.method == "POST":
         chosen = new_password.accept(form, person)
         if chosen is not None:
-            account.password_hash = hash_password(chosen)
-            account.password_is_legacy = False
+            set_password(account, chosen)
             db.session.commit()
             security_event("password_changed", account, where="reset")
             end_sessions_of(account.id)  # any device still signed in is signed out
