@@ -47,7 +47,9 @@ def table(report: dict) -> str:
                  f"ratio {t['ratio']:.2f}")
     h = report["password_hash"]
     lines.append(f"Password hash ({h['method']}, meant to be slow): {h['hash_ms_median']:.1f} ms median of "
-                 f"{h['runs']}; check {h['check_ms_median']:.1f} ms")
+                 f"{h['runs']}; check {h['check_ms_median']:.1f} ms"
+                 + (f" (scrypt N=2^15 of before: {h['scrypt_before_ms_median']:.1f} ms)"
+                    if h.get("scrypt_before_ms_median") is not None else ""))
     return "\n".join(lines)
 
 

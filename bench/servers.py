@@ -11,6 +11,7 @@ import email.policy
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -161,13 +162,25 @@ class Stack:
     def start(self) -> "Stack":
         smtp_port, sms_port, token = self._start_catchers()
         port = free_port()
+        # Limits shared by the WORKERS processes, as production requires (services/config.py).
+        if not shutil.which("redis-server"):
+            raise RuntimeError("The bench runs gunicorn with several workers: it needs "
+                               "redis-server (apt-get install redis-server).")
+        redis_port = free_port()
+        self.processes.append(subprocess.Popen(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SMTP_", "SMS_",
                                                                       "MAIL_", "FRANCECONNECT_"))}
         env.update({
             "APP_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(48),  # new for every run
+            "PUBLIC_URL": "https://moncompte.example",
             "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.db'}",
             "QUEUE_URI": f"sqlite:///{self.tmp / 'queue.db'}",
+            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{redis_port}/0",
+            "WORKER_PROCESSES": str(WORKERS),
             "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
             "SMTP_STARTTLS": "0",
             "SMS_BACKEND": "http", "SMS_GATEWAY_URL": f"http://127.0.0.1:{sms_port}/sms",

@@ -343,6 +343,7 @@ class Stack:
         env.update({
             "APP_ENV": "production",
             "SECRET_KEY": self.secret_key,  # new for every run
+            "PUBLIC_URL": "https://moncompte.example",
             "DATABASE_URL": self.pg.url,
             "RATELIMIT_STORAGE_URI": self.redis.url,
             "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.catchers.smtp_port),

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash
 
 from domain.accounts import MAX_PASSWORD, password_may_sign_in
@@ -27,10 +27,19 @@ def _hasher_for(memory_kib: int, time_cost: int, parallelism: int) -> PasswordHa
                           parallelism=parallelism, hash_len=32, salt_len=16, type=Type.ID)
 
 
-def hasher() -> PasswordHasher:
+DEFAULT_PARAMETERS = (19456, 2, 1)  # memory KiB, passes, lanes: as services/config.py
+
+
+def _parameters() -> tuple[int, int, int]:
+    if not has_app_context():  # a script or test hashing outside the app
+        return DEFAULT_PARAMETERS
     config = current_app.config
-    return _hasher_for(config["ARGON2_MEMORY_KIB"], config["ARGON2_TIME_COST"],
-                       config["ARGON2_PARALLELISM"])
+    return (config["ARGON2_MEMORY_KIB"], config["ARGON2_TIME_COST"],
+            config["ARGON2_PARALLELISM"])
+
+
+def hasher() -> PasswordHasher:
+    return _hasher_for(*_parameters())
 
 
 def hash_password(password: str) -> str:
@@ -69,9 +78,7 @@ def set_password(account: Account, chosen: str) -> None:
 def _dummy_hash() -> str:
     # Checked when no account matches, so that unknown numbers take as long as known ones
     # (made with the same parameters as real hashes).
-    config = current_app.config
-    return _dummy_for(config["ARGON2_MEMORY_KIB"], config["ARGON2_TIME_COST"],
-                      config["ARGON2_PARALLELISM"])
+    return _dummy_for(*_parameters())
 
 
 @lru_cache(maxsize=8)

@@ -148,6 +148,7 @@ class Stack:
                                          "RESET_", "QUEUE_", "MESSAGE_", "TEST_", "E2E_"))}
         self.env.update({
             "APP_ENV": "production", "SECRET_KEY": secrets.token_urlsafe(48),
+            "PUBLIC_URL": "https://moncompte.example",
             "DATABASE_URL": self.db_url, "RATELIMIT_STORAGE_URI": self.redis_url,
             "QUEUE_URI": self.redis_url, "MESSAGE_RETRY_SECONDS": "0.2",
             "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(free_port()),

@@ -19,6 +19,8 @@ from test_first_login import (CODE_URL, HOME_URL, MAIL, MOBILE, NEW_CODE_URL, ac
                               codes_in_db, give_contact, live_codes, location,
                               outbox_rows, post_form, sign_in_at, text_of, type_code)
 
+GOOD_SECRET = "pX7-q9Rt2vZk4mLw8sJdTf6yHn3cBa5eGu1o"  # about 200 bits by the estimate
+
 NOT_SENT = "Le message n'est pas parti. Demandez un nouveau code."
 SUBJECT = "Votre code de vérification Mon Compte Caf"
 TOKEN = "gateway-secret-token"
@@ -351,8 +353,10 @@ def test_the_outbox_pages_answer_in_development(make):
 
 @pytest.mark.parametrize("config", [
     {"DEV_TOOLS": False},
-    {"APP_ENV": "production", "SECRET_KEY": "p" * 40, "SESSION_COOKIE_SECURE": True,
-     "MAIL_BACKEND": "smtp", "SMS_BACKEND": "http", "SMS_GATEWAY_URL": "https://sms.example/v1"},
+    {"APP_ENV": "production", "SECRET_KEY": GOOD_SECRET,
+     "SESSION_COOKIE_SECURE": True, "MAIL_BACKEND": "smtp", "SMTP_HOST": "127.0.0.1",
+     "SMS_BACKEND": "http", "SMS_GATEWAY_URL": "https://sms.example/v1",
+     "SMS_GATEWAY_TOKEN": "token", "PUBLIC_URL": "https://moncompte.example"},
 ], ids=["dev-tools-off", "production"])
 def test_the_outbox_pages_are_404_in_production(make, config):
     app = make(**config)
@@ -367,8 +371,8 @@ def test_the_outbox_pages_are_404_in_production(make, config):
 def test_production_refuses_to_start_with_the_outbox(tmp_path):
     from services.config import ConfigError
 
-    with pytest.raises(ConfigError):
-        make_app(tmp_path / "x.db", APP_ENV="production", SECRET_KEY="p" * 40,
+    with pytest.raises(ConfigError, match="outbox"):
+        make_app(tmp_path / "x.db", APP_ENV="production", SECRET_KEY=GOOD_SECRET,
                  SESSION_COOKIE_SECURE=True, DEV_TOOLS=False, MAIL_BACKEND="outbox",
                  SMS_BACKEND="http")
 
@@ -376,8 +380,8 @@ def test_production_refuses_to_start_with_the_outbox(tmp_path):
 def test_production_refuses_to_start_without_a_gateway_url(tmp_path):
     from services.config import ConfigError
 
-    with pytest.raises(ConfigError):
-        make_app(tmp_path / "x.db", APP_ENV="production", SECRET_KEY="p" * 40,
+    with pytest.raises(ConfigError, match="SMS_GATEWAY_URL"):
+        make_app(tmp_path / "x.db", APP_ENV="production", SECRET_KEY=GOOD_SECRET,
                  SESSION_COOKIE_SECURE=True, DEV_TOOLS=False, MAIL_BACKEND="smtp",
                  SMS_BACKEND="http", SMS_GATEWAY_URL="")
 
