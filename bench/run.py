@@ -74,7 +74,7 @@ def _password_hash(runs: int = 5) -> dict:
     from werkzeug.security import check_password_hash, generate_password_hash
 
     from app import create_app
-    from services.accounts import _verify, hash_password
+    from services.accounts import verify_password, hash_password
 
     app = create_app({"TESTING": True})
     hashes, checks, old = [], [], []
@@ -84,7 +84,7 @@ def _password_hash(runs: int = 5) -> dict:
             hashed = hash_password("Soleil2Mars")
             hashes.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
-            assert _verify(hashed, "Soleil2Mars")
+            assert verify_password(hashed, "Soleil2Mars")
             checks.append((time.perf_counter() - started) * 1000)
             legacy = generate_password_hash("Soleil2Mars", method="scrypt:32768:8:1")
             started = time.perf_counter()

@@ -46,9 +46,12 @@ def hash_password(password: str) -> str:
     return hasher().hash(password)
 
 
-def _verify(stored: str, password: str) -> bool:
+def verify_password(stored: str, password: str) -> bool:
     if stored.startswith(LEGACY_PREFIXES):
-        return check_password_hash(stored, password)
+        try:
+            return check_password_hash(stored, password)
+        except ValueError:  # a damaged hash: no password matches it
+            return False
     try:
         return hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -61,7 +64,7 @@ def needs_rehash(stored: str) -> bool:
 
 def password_matches(account: Account, password: str) -> bool:
     """Whether `password` is this account's (whatever scheme its hash was made with)."""
-    return _verify(account.password_hash, password[:MAX_PASSWORD])
+    return verify_password(account.password_hash, password[:MAX_PASSWORD])
 
 
 def set_password(account: Account, chosen: str) -> None:
@@ -101,7 +104,7 @@ def authenticate(password: str, **identifier: str) -> Account | None:
     password = password[:MAX_PASSWORD]
     account = find_account(**identifier)
     if account is None:
-        _verify(_dummy_hash(), password)
+        verify_password(_dummy_hash(), password)
         return None
     if not password_matches(account, password):
         return None

@@ -1,7 +1,7 @@
 """Fixtures for the Flask test-client tests: a fresh app and database per test.
 
 The schema and the demo accounts are made once per test session (the Alembic upgrade
-and scrypt hashing are the slow part) into a template SQLite file; each test gets its
+and password hashing are the slow part) into a template SQLite file; each test gets its
 own copy, so a test may change the database freely. With TEST_DATABASE_URL (PostgreSQL),
 the schema is made once in that database and every table is emptied and refilled from a
 snapshot before each test; with TEST_REDIS_URL, the limits and sessions are in Redis,
@@ -16,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from flask_helpers import (DEMO_PASSWORDS, FAST_SCRYPT, TEST_DATABASE_URL,  # noqa: F401
                            app_on_copy, flush_redis, fresh_database, get_csrf, make_app, page, reset_schema, sign_in,
@@ -26,6 +25,7 @@ from flask_helpers import (DEMO_PASSWORDS, FAST_SCRYPT, TEST_DATABASE_URL,  # no
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with the schema and the demo accounts of journey.md, made once."""
+    from services.accounts import hash_password
     from services.database import create_schema, db
     from services.demo import load_demo_data
 
@@ -38,11 +38,11 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with app.app_context():
         create_schema()
         for account in load_demo_data():
-            # Same passwords, cheaper scrypt parameters: a sign-in in a test then costs
-            # about a millisecond instead of ~100 ms. The real cost of the hashes that the
-            # demo-data command makes is checked in test_cli.py.
-            account.password_hash = generate_password_hash(DEMO_PASSWORDS[account.nir or account.provisional_id],
-                                                           method=FAST_SCRYPT)
+            # Same passwords, the tests' cheaper Argon2id parameters (BASE_CONFIG): a
+            # sign-in in a test then costs about a millisecond instead of ~30 ms. The real
+            # cost of the hashes that the demo-data command makes is checked in test_cli.py.
+            account.password_hash = hash_password(
+                DEMO_PASSWORDS[account.nir or account.provisional_id])
         db.session.commit()
         db.engine.dispose()
     if TEST_DATABASE_URL:

@@ -37,6 +37,9 @@ BASE_CONFIG = {
     "QUEUE_URI": "immediate",
     "TESTING_QUEUE": True,  # lets a production app of a test use it
     "MESSAGE_RETRY_SECONDS": 0,
+    # Argon2id at a small cost, so that a sign-in in a test costs a millisecond, not 30;
+    # the real cost is tested in test_password_hashing.py and test_cli.py.
+    **{"ARGON2_MEMORY_KIB": 1024, "ARGON2_TIME_COST": 1, "ARGON2_PARALLELISM": 1},
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from werkzeug.security import check_password_hash
+from services.accounts import verify_password as check_password_hash
 
 from flask_helpers import KARIM_NIR, make_app, KARIM_PASSWORD, SESSION_COOKIE, sign_in
 
@@ -60,7 +60,7 @@ def run(app, *args: str):
 
 
 def check_demo_accounts(app, passwords: bool = False) -> None:
-    """The accounts of journey.md; `passwords` also checks each password (slow: full scrypt)."""
+    """The accounts of journey.md; `passwords` also checks each password ."""
     found = accounts(app)
     assert set(found) == set(DEMO)
     for nir, (numero, name, password, legacy, done) in DEMO.items():
@@ -73,8 +73,12 @@ def check_demo_accounts(app, passwords: bool = False) -> None:
         assert account["password_is_legacy"] is legacy, nir
         assert (account["journey_state"] == "done") is done, nir
 
-        # The command's hashes are real ones: Werkzeug's scrypt at its full cost.
-        assert account["password_hash"].startswith("scrypt:32768:8:1$"), nir
+        # The command's hashes are real ones: Argon2id at the app's parameters (cheap in
+        # tests; OWASP's minimum in production, test_password_hashing.py).
+        c = app.config
+        assert account["password_hash"].startswith(
+            f"$argon2id$v=19$m={c['ARGON2_MEMORY_KIB']},t={c['ARGON2_TIME_COST']},"
+            f"p={c['ARGON2_PARALLELISM']}$"), nir
 
     karim = found["1750169123045"]
     assert karim["mobile_phone"].replace(" ", "") in ("0612345678", "+33612345678")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import pytest
-from werkzeug.security import check_password_hash
+from services.accounts import verify_password as check_password_hash
 
 from flask_helpers import account_row, update_account, codes_of
 from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, VERONIQUE_PASSWORD, csrf_from,
@@ -426,7 +426,7 @@ def test_a_good_password_is_saved_hashed_and_moves_the_journey(app, client):
     assert (response.status_code, location(response)) == (303, CONTACT_URL)
     row = account(app)
     assert NEW_PASSWORD not in row.password_hash
-    assert row.password_hash.startswith("scrypt:")
+    assert row.password_hash.startswith("$argon2id$")
     assert check_password_hash(row.password_hash, NEW_PASSWORD)
     assert not check_password_hash(row.password_hash, VERONIQUE_PASSWORD)
     assert row.password_is_legacy is False

@@ -181,7 +181,7 @@ def make_token_at(app, nir: str, seconds_ago: int) -> str:
 # --- the whole reset, as the issue checks it ----------------------------------------------------
 
 def test_karim_resets_his_password_and_signs_in_with_the_new_one(app, client):
-    from werkzeug.security import check_password_hash
+    from services.accounts import verify_password as check_password_hash
 
     old_hash = account(app).password_hash
     response = client.get("/connexion")
