@@ -28,6 +28,21 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# gunicorn's own lines (booting, workers, «Error handling request») and any other logger of
+# the master: one JSON line each on stderr, like the app's (services/audit_log.py; the
+# formatter follows LOG_FORMAT, its free text scrubbed). The access log stays off.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"moncompte": {"()": "services.audit_log.make_formatter"}},
+    "handlers": {"stderr": {"()": "services.audit_log.stderr_handler",
+                            "formatter": "moncompte"}},
+    "root": {"level": "WARNING", "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}
 # Limits on what a client may send before the app sees it.
 limit_request_line = 4094
 limit_request_fields = 60

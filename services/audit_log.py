@@ -30,16 +30,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import os
 import re
 import secrets
 import sys
+import threading
 import time
+import traceback
+import warnings
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
+from pathlib import Path
+from types import TracebackType
 from typing import Any
+
+from pythonjsonlogger import json as jsonlogger
 
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 
@@ -63,37 +71,92 @@ _FORBIDDEN = {"nir", "provisional_id", "identifier", "phone", "mobile", "email",
 
 
 # --- the lines ------------------------------------------------------------------------
+#
+# Every logger of the process writes through one of the two formatters below, on stderr:
+# ours («moncompte») as they are; any other (Flask's `app`, Flask-Limiter, gunicorn,
+# Alembic, Werkzeug, huey, a warning from any library) as a line of the same shape whose
+# free text has been scrubbed (see «libraries' lines»). An exception is written as its
+# class and the place it was raised in our code, never its message, traceback or locals.
 
 def _timestamp(record: logging.LogRecord) -> str:
     moment = datetime.fromtimestamp(record.created, timezone.utc)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _fields(record: logging.LogRecord) -> dict[str, Any]:
-    fields = dict(getattr(record, "fields", None) or {})
-    if record.exc_info and record.exc_info[0] is not None:
-        # The exception's class only: its message or traceback may quote personal data.
-        fields.setdefault("error", record.exc_info[0].__name__)
+def _exception_fields(exc_info) -> dict[str, Any]:
+    """An exception as its class, where it was raised in our code, and its message once
+    scrubbed (`error_message`); never its traceback or locals, which may quote anything."""
+    if not exc_info or exc_info[0] is None:
+        return {}
+    fields = {"error": exc_info[0].__name__, "where": where(exc_info[2])}
+    try:
+        text = str(exc_info[1]) if exc_info[1] is not None else ""
+    except Exception:  # noqa: BLE001 - an exception whose str() fails: its class is enough
+        text = ""
+    if text:
+        fields["error_message"] = scrub(text)[:_MESSAGE_CHARS]
     return fields
 
 
-class JsonFormatter(logging.Formatter):
-    """One compact JSON object per line: ts, level, event, then the event's fields."""
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    fields = dict(getattr(record, "fields", None) or {})
+    for key, value in _exception_fields(record.exc_info).items():
+        fields.setdefault(key, value)
+    return fields
+
+
+def _is_ours(record: logging.LogRecord) -> bool:
+    return record.name == LOGGER_NAME
+
+
+def _line(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
+    """(event, fields) of any record: ours as written; another logger's made safe."""
+    if _is_ours(record):
+        return str(record.msg), _fields(record)
+    return _library_line(record)
+
+
+_compact_json = partial(json.dumps, separators=(",", ":"))
+
+
+class JsonFormatter(jsonlogger.JsonFormatter):
+    """One compact JSON object per line: ts, level, event, then the event's fields; the
+    same for every logger (python-json-logger does the serialising)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("json_default", str)
+        kwargs.setdefault("json_serializer", _compact_json)
+        super().__init__(*args, **kwargs)
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": _timestamp(record), "level": record.levelname.lower(),
-                "event": record.getMessage()}
-        for key, value in _fields(record).items():
-            line.setdefault(key, value)
-        return json.dumps(line, separators=(",", ":"), default=str)
+        # Not the base class's format(): it would add the formatted traceback (or the text
+        # another handler cached in record.exc_text) and every attribute of the record.
+        line: dict[str, Any] = {}
+        self.add_fields(line, record, {})
+        return self.serialize_log_record(self.process_log_record(line))
+
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord,
+                   message_dict: dict[str, Any]) -> None:
+        event, fields = _line(record)
+        log_data.update(ts=_timestamp(record), level=record.levelname.lower(), event=event)
+        for key, value in fields.items():
+            log_data.setdefault(key, value)
 
 
 class TextFormatter(logging.Formatter):
     """For development: `2026-11-02T09:14:03.120Z info  sign_in_ok who=… account=3`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        pairs = " ".join(f"{key}={value}" for key, value in _fields(record).items())
-        return f"{_timestamp(record)} {record.levelname.lower():<7} {record.getMessage()} {pairs}"
+        event, fields = _line(record)
+        pairs = " ".join(f"{key}={value}" for key, value in fields.items())
+        return f"{_timestamp(record)} {record.levelname.lower():<7} {event} {pairs}"
+
+
+def make_formatter(log_format: str | None = None) -> logging.Formatter:
+    """The formatter of LOG_FORMAT (`json`, the default, or `text`); for gunicorn's
+    logconfig_dict too, which runs before any app is made."""
+    log_format = (log_format or os.environ.get("LOG_FORMAT") or "json").strip().lower()
+    return TextFormatter() if log_format == "text" else JsonFormatter()
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -111,6 +174,42 @@ class _StderrHandler(logging.StreamHandler):
     def stream(self, _value) -> None:
         pass
 
+
+def stderr_handler() -> logging.Handler:
+    """Our handler, for gunicorn's logconfig_dict (`"()": "services.audit_log.stderr_handler"`)."""
+    return _StderrHandler()
+
+
+# --- where an exception was raised ------------------------------------------------------
+
+_ROOT = Path(__file__).resolve().parent.parent
+_NOT_OURS = ("/.venv/", "/site-packages/", "/dist-packages/", "/node_modules/")
+
+
+@lru_cache(maxsize=512)
+def _our_file(filename: str) -> str | None:
+    """`services/web.py` for a file of this repository, None for any other."""
+    try:
+        path = Path(filename).resolve()
+    except (OSError, ValueError):
+        return None
+    text = path.as_posix()
+    if any(part in text for part in _NOT_OURS) or not path.is_relative_to(_ROOT):
+        return None
+    return path.relative_to(_ROOT).as_posix()
+
+
+def where(tb: TracebackType | None) -> str | None:
+    """`file:line:function` of the innermost frame of our code in a traceback (of the
+    innermost frame at all, by its file's name, if none is ours)."""
+    found = last = None
+    for frame, lineno in traceback.walk_tb(tb):
+        code = frame.f_code
+        last = f"{Path(code.co_filename).name}:{lineno}:{code.co_name}"
+        mine = _our_file(code.co_filename)
+        if mine is not None:
+            found = f"{mine}:{lineno}:{code.co_name}"
+    return found or last
 
 # --- pseudonyms -------------------------------------------------------------------------
 
@@ -187,16 +286,21 @@ def _request_id() -> str:
     return given if _SANE_REQUEST_ID.match(given) else secrets.token_hex(16)
 
 
+def _safe_path(path: str) -> str:
+    """A path as typed, without its query string, any part that could be personal data
+    (5 digits or more, an @, a long run) replaced by «*»."""
+    parts = [("*" if len(part) > 40 or "@" in part or sum(c.isdigit() for c in part) >= 5
+              else part) for part in path.split("?", 1)[0][:400].split("/")]
+    return "/".join(parts)
+
+
 def _path() -> str:
     """The path without its query string; a route's variable parts (the reset token) as the
-    route's rule. An unknown address (a 404) is written as typed, any part that could be
-    personal data (5 digits or more, an @, a long run) replaced by «*»."""
+    route's rule. An unknown address (a 404) is written as typed, made safe (_safe_path)."""
     rule = request.url_rule
     if rule is not None:
         return rule.rule
-    parts = [("*" if len(part) > 40 or "@" in part or sum(c.isdigit() for c in part) >= 5
-              else part) for part in request.path[:400].split("/")]
-    return "/".join(parts)
+    return _safe_path(request.path)
 
 
 def _start() -> None:
@@ -229,58 +333,222 @@ def _log_request(response: Response) -> Response:
     return response
 
 
-# --- libraries' lines ----------------------------------------------------------------------
+# --- libraries' lines: scrubbed free text ---------------------------------------------------
+#
+# What a library writes is free text we do not control: a rate limit's key, a request
+# line, an address to listen on, a task's id. It is written as `message`, after every run
+# that could be personal data has been replaced by what it was: «[nir]», «[phone]»…
 
-# Flask-Limiter's own lines, in the same format as ours; the two that matter to an operator
-# get an event name (the words are Flask-Limiter's, see services/limiter.py).
-_LIBRARY_LOGGERS = ("flask-limiter",)
+_S = r"[ .\-]?"  # one optional separator, as people type numbers
+_D = _S + r"\d"
+_SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A URL's query string (an attestation's reference, a search): never worth keeping.
+    (re.compile(r"(?<=[\w/])\?[^\s\"'<>]+"), "?[query]"),
+    (re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+"), "[email]"),
+    # Tokens, digests, base64: long runs of letters and digits (40 or more of anything).
+    (re.compile(r"(?<![\w+/=\-])(?=[\w+/=\-]*\d)(?=[\w+/=\-]*[A-Za-z])[\w+/=\-]{20,}"
+                r"|[\w+/=\-]{40,}"), "[token]"),
+    # NIR: 13 characters (department 2A/2B in Corsica), 15 with the key, spaced any way.
+    (re.compile(rf"(?<!\w)[1-478](?:{_D}){{4}}{_S}(?:\d{_S}\d|2{_S}[AaBb])(?:{_D}){{6}}"
+                rf"(?:{_D}{_D})?(?!\w)"), "[nir]"),
+    (re.compile(rf"(?<!\w)[Pp]{_S}\d{{4}}{_S}\d{{4}}(?!\w)"), "[provisional_id]"),
+    # French phone numbers: +33 / 0033 (with or without the (0)), 0X, or X with separators.
+    (re.compile(rf"(?<![\w+])(?:\+|00){_S}33{_S}(?:\(0\){_S})?[1-9](?:{_S}\d\d){{4}}(?!\w)"
+                rf"|(?<![\w+])0{_S}[1-9](?:{_S}\d\d){{4}}(?!\w)"
+                rf"|(?<![\w+])[1-9](?:[ .\-]\d\d){{4}}(?!\w)"), "[phone]"),
+    # IPv6 (with «::» or eight groups; a scope «%eth0»), then IPv4.
+    (re.compile(r"(?<![\w:])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f])"
+                r"[0-9A-Fa-f:.]*[0-9A-Fa-f:](?:%\w+)?(?![\w:])"), "[ip]"),
+    (re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)"), "[ip]"),
+    (re.compile(r"\d{9,}"), "[number]"),
+    # Codes (6 digits), old passwords of digits, allocataire numbers (7): 6 to 8 digits.
+    (re.compile(r"(?<!\d)\d{6,8}(?!\d)"), "[code]"),
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_MESSAGE_CHARS = 300
+
+
+def scrub(text: str) -> str:
+    """Free text with every run that could be personal data replaced by its kind."""
+    text = _ANSI.sub("", text)
+    for pattern, replacement in _SCRUBBERS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        text = record.getMessage()
+    except Exception:  # noqa: BLE001 - a library's bad format string: its template only
+        text = str(record.msg)
+    return scrub(text)[:_MESSAGE_CHARS]  # scrubbed first: a cut must not split a number
+
+
+# The two Flask-Limiter lines that matter to an operator get an event name (the words are
+# Flask-Limiter's, see services/limiter.py).
 _LIBRARY_EVENTS = {
     "Rate limit storage unreachable - falling back to in-memory storage":
         "rate_limit_storage_fallback",
     "Rate limit storage recovered": "rate_limit_storage_recovered",
 }
+_LIMIT_EXCEEDED = "ratelimit %s (%s) exceeded at endpoint: %s"  # Flask-Limiter's words
+_WERKZEUG_PREFIX = re.compile(r"^\S+ - - \[[^\]]*\] ")  # «127.0.0.1 - - [date] »
+_WERKZEUG_REQUEST = '"%s" %s %s'
 
 
-def _library_line(record: logging.LogRecord) -> bool:
-    text = record.getMessage()
-    fields = {"source": record.name}
-    event = _LIBRARY_EVENTS.get(text)
+def _limit_key(key: str) -> dict[str, Any]:
+    """A limit's key («nir:…», «reset:…», an address) as pseudonyms: `who` and `client` as
+    in the security events, so an operator can follow them; `key` for any other."""
+    if not has_app_context():
+        return {"key": scrub(key)}
+    scope, sep, value = key.rpartition(":")
+    if scope.lower() in ("nir", "pid"):
+        return {"who": pseudonym(normalized_identifier(key))}
+    try:
+        ipaddress.ip_address(key)
+    except ValueError:
+        return {"key": (scope + sep if scope.isalpha() else "") + pseudonym(key, b"limit")}
+    return {"client": pseudonym(key, b"client")}
+
+
+def _special_line(record: logging.LogRecord, fields: dict[str, Any]) -> str | None:
+    """The event of a library line we know the shape of (its fields added), or None."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    if record.msg == _LIMIT_EXCEEDED and len(args) == 3:
+        fields.update(limit=str(args[0]), **_limit_key(str(args[1])), endpoint=str(args[2]))
+        return "rate_limit_exceeded"
+    if (record.name == "werkzeug" and isinstance(record.msg, str) and len(args) == 3
+            and record.msg.endswith(_WERKZEUG_REQUEST)):
+        # The development server's request line, without the client's address or the
+        # query string; the app's own request line says the rest.
+        method, _, rest = _ANSI.sub("", str(args[0])).partition(" ")
+        fields.update(method=method[:10], path=scrub(_safe_path(rest.rsplit(" ", 1)[0])),
+                      status=int(args[1]) if str(args[1]).isdigit() else None)
+        return "dev_server_request"
+    return None
+
+
+def _library_line(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
+    fields: dict[str, Any] = {"source": record.name}
+    event = _special_line(record, fields)
     if event is None:
-        event, fields["message"] = "library", text[:200]
+        text = _message(record)
+        if record.name == "werkzeug":
+            text = _WERKZEUG_PREFIX.sub("", text)
+        event = _LIBRARY_EVENTS.get(text)
+        if event is None:
+            event, fields["message"] = "library", text
+    fields.update(_exception_fields(record.exc_info))
     if has_request_context():
         fields["request_id"] = g.get("request_id")
-    record.msg, record.args, record.fields = event, (), fields
-    return True
+    return event, fields
+
+
+# --- exceptions nobody caught --------------------------------------------------------------
+
+def unhandled_error(error: BaseException) -> None:
+    """An exception raised in a request that no handler expected: its class, where it was
+    raised in our code, its message scrubbed, and the request (its id, as on its request
+    line); never its traceback or locals, which may quote what a person typed."""
+    fields = _exception_fields((type(error), error, error.__traceback__))
+    if has_request_context():
+        fields.update(method=request.method, path=_path(), endpoint=request.endpoint,
+                      request_id=g.get("request_id"))
+    logger.error("unhandled_error", extra={"fields": fields})
+
+
+def _excepthook(kind, value, tb) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, value, tb)
+        return
+    logger.critical("uncaught_exception", exc_info=(kind, value, tb))
+
+
+def _thread_excepthook(args) -> None:
+    if args.exc_type is SystemExit:
+        return
+    logger.error("uncaught_exception", exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+                 extra={"fields": {"thread": scrub(getattr(args.thread, "name", "") or "")}})
+
+
+def _install_excepthooks() -> None:
+    # Only over Python's own hooks: a test runner's or a debugger's are left in place.
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _excepthook
+    if threading.excepthook is threading.__excepthook__:
+        threading.excepthook = _thread_excepthook
+
+
+def _capture_warnings() -> None:
+    # A library's warning (Flask-Limiter's about memory storage): a line of ours, not
+    # Python's two lines of plain text. Not while a test runner records warnings itself.
+    shown_by_python = getattr(getattr(warnings, "_showwarnmsg_impl", None), "__module__", "")
+    if shown_by_python == "warnings":
+        logging.captureWarnings(True)
 
 
 # --- setting up -------------------------------------------------------------------------
 
+# Loggers whose INFO lines are worth keeping (the root writes WARNING and above of any).
+_INFO_LOGGERS = ("flask-limiter", "alembic", "werkzeug", "huey")
+_TERMINALS = ("stderr", "stdout", "__stderr__", "__stdout__")
+
+
+def _writes_to_terminal(handler: logging.Handler) -> bool:
+    """A handler of a library or a default set-up that writes plain text to stderr or
+    stdout (Flask's default handler, Alembic's fileConfig, huey's consumer, basicConfig)."""
+    from flask.logging import default_handler
+
+    if handler is default_handler:
+        return True
+    if isinstance(handler, _StderrHandler) or isinstance(handler, logging.FileHandler):
+        return False
+    stream = getattr(handler, "stream", None)
+    return isinstance(handler, logging.StreamHandler) and any(
+        stream is getattr(sys, name) for name in _TERMINALS)
+
+
+def configure_logging(log_format: str | None = None, loggers: tuple[str, ...] = ()) -> None:
+    """Every logger of the process through our handler on the root logger, in LOG_FORMAT:
+    any other handler writing to the terminal (on the root, `loggers` and ours) is removed,
+    so that every line on stderr is one of ours. Idempotent."""
+    root = logging.getLogger()
+    handler = next((h for h in root.handlers if isinstance(h, _StderrHandler)), None)
+    if handler is None:
+        handler = _StderrHandler()
+        root.addHandler(handler)
+    handler.setFormatter(make_formatter(log_format))
+    for name in ("", *_INFO_LOGGERS, *loggers):
+        library = logging.getLogger(name)
+        for other in [h for h in library.handlers if _writes_to_terminal(h)]:
+            library.removeHandler(other)
+        if name:
+            library.propagate = True
+    for name in _INFO_LOGGERS:
+        library = logging.getLogger(name)
+        if library.level == logging.NOTSET or library.level > logging.INFO:
+            library.setLevel(logging.INFO)
+    _capture_warnings()
+    _install_excepthooks()
+
+
 def init_logging(app: Flask) -> None:
-    """The «moncompte» logger on stderr in LOG_FORMAT, and the request line. Idempotent:
-    the handler is made once per process, whatever the number of apps (tests make many)."""
+    """The «moncompte» logger on stderr in LOG_FORMAT, every other logger of the process
+    on the root logger's handler in the same format, and the request line. Idempotent:
+    the handlers are made once per process, whatever the number of apps (tests make many)."""
     log_format = app.config.get("LOG_FORMAT", os.environ.get("LOG_FORMAT", "json")).strip().lower()
     if log_format not in FORMATS:
         raise ConfigError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {log_format!r}.")
     app.config["LOG_FORMAT"] = log_format
+    configure_logging(log_format, loggers=(app.logger.name,))
     handler = next((h for h in logger.handlers if isinstance(h, _StderrHandler)), None)
     if handler is None:
         handler = _StderrHandler()
         logger.addHandler(handler)
-    handler.setFormatter(TextFormatter() if log_format == "text" else JsonFormatter())
+    handler.setFormatter(make_formatter(log_format))
     logger.setLevel(logging.INFO)
     # Our own lines only once, whatever a server or library does with the root logger.
     logger.propagate = False
-    for name in _LIBRARY_LOGGERS:
-        library = logging.getLogger(name)
-        library_handler = next((h for h in library.handlers if isinstance(h, _StderrHandler)),
-                               None)
-        if library_handler is None:
-            library_handler = _StderrHandler()
-            library_handler.addFilter(_library_line)
-            library.addHandler(library_handler)
-        library_handler.setFormatter(handler.formatter)
-        library.setLevel(logging.INFO)
-        library.propagate = False
     # First before_request hook (before the limiter's, which may refuse the request), and
     # last after_request hook (Flask runs them in reverse), to see the compressed size.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)

@@ -235,6 +235,11 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception) -> tuple[str, int]:
-        app.logger.exception("Unhandled error")
+        # One JSON line: the error's class, where in our code, its message scrubbed, the
+        # request's id; never the traceback or locals, which may quote what the person
+        # typed (services/audit_log.py, unhandled_error).
+        from services.audit_log import unhandled_error
+
+        unhandled_error(error)
         db.session.rollback()
         return render_template("errors/generic.html", code=500), 500

@@ -1,18 +1,20 @@
 import logging
-from logging.config import fileConfig
 
 from flask import current_app
 
 from alembic import context
 
+from services.audit_log import configure_logging
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-# Keep the app's own loggers (tests and servers run migrations in-process).
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Logging is the app's, not alembic.ini's: Alembic's lines («Running upgrade …») are JSON
+# lines on stderr like every other (services/audit_log.py). No fileConfig: it would
+# replace the root logger's handlers with a plain-text one (tests and servers run
+# migrations in-process).
+configure_logging(current_app.config.get("LOG_FORMAT"))
 logger = logging.getLogger('alembic.env')
 
 
