@@ -56,8 +56,13 @@ def fc(provider):
     provider.reset()
 
 
+# Our absolute addresses (the redirect URIs) come from PUBLIC_URL, never the Host header.
+PUBLIC_URL = "http://localhost"
+
+
 def _app_on(tmp_path, template_db, issuer: str | None, **config):
     db_file = fresh_database(tmp_path, template_db, "fc.db")
+    config.setdefault("PUBLIC_URL", PUBLIC_URL)
     if issuer is not None:
         config["FRANCECONNECT_ISSUER"] = issuer
     return make_app(db_file, **config)
@@ -66,7 +71,8 @@ def _app_on(tmp_path, template_db, issuer: str | None, **config):
 @pytest.fixture
 def app(tmp_path, template_db, fc):
     """The app on a copy of the demo database, FranceConnect = the local provider."""
-    yield from app_on_copy(tmp_path, template_db, "fc.db", FRANCECONNECT_ISSUER=fc.issuer)
+    yield from app_on_copy(tmp_path, template_db, "fc.db", FRANCECONNECT_ISSUER=fc.issuer,
+                           PUBLIC_URL=PUBLIC_URL)
 
 
 @pytest.fixture
@@ -323,9 +329,8 @@ def _change_stored_nonce(app, client, state: str) -> None:
     token = cookie_value(client, SESSION_COOKIE)
     row = session_row_for(app, token)
     data = json.loads(row[2])
-    key = f"_state_franceconnect_{state}"
-    assert data[key]["data"]["nonce"], data
-    data[key]["data"]["nonce"] = secrets.token_urlsafe(32)
+    assert data["fc_flows"][state]["nonce"], data
+    data["fc_flows"][state]["nonce"] = secrets.token_urlsafe(32)
     change_session(app, row[0], data=data)
 
 
@@ -587,7 +592,7 @@ def test_logout_of_a_nir_session_does_not_pass_by_the_provider(client, fc, app):
 # --- production and configuration -----------------------------------------------------------
 
 
-LONG_SECRET = "k" * 20 + "Zq7" * 6 + "xy"
+LONG_SECRET = "q7Vt2mXc9LpR4sWz8NbK1hJf6GdY3eTa5UoPiE0rQwZx"
 
 
 def _production_app(tmp_path, template_db, monkeypatch, **config):
@@ -595,7 +600,8 @@ def _production_app(tmp_path, template_db, monkeypatch, **config):
                  "SMS_BACKEND"):
         monkeypatch.delenv(name, raising=False)
     settings = dict(APP_ENV="production", SECRET_KEY=LONG_SECRET, SESSION_COOKIE_SECURE=True,
-                    SMS_GATEWAY_URL="https://sms.invalid/send", TESTING=False)
+                    SMS_GATEWAY_URL="https://sms.invalid/send", SMS_GATEWAY_TOKEN="token",
+                    PUBLIC_URL="https://moncompte.example", TESTING=False)
     settings.update(config)
     return _app_on(tmp_path, template_db, None, **settings)
 
@@ -622,7 +628,8 @@ def test_production_without_issuer_has_no_franceconnect(tmp_path, template_db, m
 def test_the_csp_lets_forms_lead_to_the_issuer_origin_only_when_configured(tmp_path, template_db, monkeypatch):
     issuer = "https://fcp.integ01.dev-franceconnect.fr/api/v1"
     app = _production_app(tmp_path, template_db, monkeypatch, FRANCECONNECT_ISSUER=issuer,
-                          FRANCECONNECT_CLIENT_SECRET="s" * 40)
+                          FRANCECONNECT_CLIENT_SECRET="s" * 40,
+                          FRANCECONNECT_REDIRECT_URI="https://moncompte.example/franceconnect/retour")
     csp = app.test_client().get("/connexion", base_url="https://localhost").headers["Content-Security-Policy"]
     assert "form-action 'self' https://fcp.integ01.dev-franceconnect.fr;" in csp, csp
     assert "/api/v1" not in csp

@@ -1,28 +1,29 @@
 """«S'identifier avec FranceConnect»: the authorization-code flow, linking, and logout.
 
-Authlib keeps `state` (and our `nonce`) in the server-side session, checks the state on
-return (a replayed or forged one is refused), checks the ID token's signature against
-the provider's keys, its issuer, audience, expiry and nonce.
+What the button starts is remembered in our server-side session (`fc_flows`: its state,
+nonce and PKCE verifier, for FLOW_MINUTES, at most MAX_FLOWS at once); the return takes
+it out, so a replayed or forged return finds nothing. The talk with the provider and its
+checks are in services/franceconnect.py; each refusal is logged as
+`franceconnect_failed reason=<cause>` (services.franceconnect.CAUSES) and shown as one
+of PROBLEMS.
 """
 from __future__ import annotations
 
 import secrets
+import time
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
                    request, session, url_for)
-from joserfc.errors import JoseError
 
 from blueprints.forms import ActionForm
 from domain.journey import page_for
+from services import franceconnect
 from services.accounts import find_account, get_account, step_of
 from services.audit_log import security_event
 from services.database import db
-from services.franceconnect import (ACCEPTED_ACR, bare_client, client, enabled, fetch_userinfo,
-                                   new_nonce)
+from services.franceconnect import Failure, enabled
 from services.sessions import start_signed_in
+from services.web import absolute_url
 
 bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
 
@@ -37,11 +38,21 @@ PROBLEMS = {
     "unavailable": ("FranceConnect ne répond pas",
                     "FranceConnect ne répond pas pour le moment."),
 }
+# The page and status for each cause of failure.
+PAGES = {
+    "timeout": ("unavailable", 504), "unreachable": ("unavailable", 503),
+    "bad_metadata": ("unavailable", 503), "too_large": ("failed", 400),
+    "bad_signature": ("failed", 400), "bad_claims": ("failed", 400),
+    "denied": ("failed", 400), "state": ("state", 400),
+}
+FLOW_MINUTES = 30
+MAX_FLOWS = 3
 
 
-def _problem(kind: str, status: int) -> tuple[str, int]:
-    title, message = PROBLEMS[kind]
-    security_event("franceconnect_failed", reason=kind)
+def _problem(cause: str, step: str, kind: str | None = None) -> tuple[str, int]:
+    page, status = PAGES[cause]
+    title, message = PROBLEMS[kind or page]
+    security_event("franceconnect_failed", reason=cause, step=step)
     return render_template("franceconnect/problem.html", title=title, message=message), status
 
 
@@ -51,7 +62,27 @@ def _expired(form: ActionForm, back: str) -> tuple[str, int]:
 
 
 def _absolute(setting: str, endpoint: str) -> str:
-    return current_app.config[setting] or url_for(endpoint, _external=True)
+    return current_app.config[setting] or absolute_url(endpoint)
+
+
+def _flows() -> dict:
+    """The sign-ins started from this browser and not back yet, by state."""
+    flows = session.get("fc_flows")
+    now = time.time()
+    if not isinstance(flows, dict):
+        return {}
+    return {state: flow for state, flow in flows.items()
+            if isinstance(flow, dict) and now - flow.get("at", 0) < FLOW_MINUTES * 60}
+
+
+def _take_flow(state) -> dict | None:
+    """The flow `state` names, taken out of the session: it serves once."""
+    if "fc_flows" not in session:
+        return None
+    flows = _flows()
+    flow = flows.pop(state, None) if isinstance(state, str) else None
+    session["fc_flows"] = flows
+    return flow
 
 
 @bp.before_request
@@ -62,37 +93,35 @@ def only_when_configured() -> None:
 
 @bp.get("/connexion")
 def start():
+    state, nonce, verifier = secrets.token_urlsafe(32), franceconnect.new_nonce(), \
+        franceconnect.new_verifier()
     try:
-        return client().authorize_redirect(
-            _absolute("FRANCECONNECT_REDIRECT_URI", ".callback"),
-            nonce=new_nonce(), acr_values=current_app.config["FRANCECONNECT_ACR_VALUES"],
-        )
-    except (requests.RequestException, AuthlibBaseError, ValueError):
-        return _problem("unavailable", 503)
+        url = franceconnect.authorization_url(
+            _absolute("FRANCECONNECT_REDIRECT_URI", ".callback"), state, nonce, verifier)
+    except Failure as failure:
+        return _problem(failure.cause, "start", "unavailable")
+    flows = _flows()
+    newest = sorted(flows, key=lambda s: flows[s].get("at", 0), reverse=True)[:MAX_FLOWS - 1]
+    flows = {s: flows[s] for s in newest}
+    flows[state] = {"nonce": nonce, "verifier": verifier, "at": time.time()}
+    session["fc_flows"] = flows
+    return redirect(url, code=302)
 
 
 @bp.get("/retour")
 def callback():
-    if request.args.get("error"):
-        return _problem("refused" if request.args["error"] == "access_denied" else "failed", 400)
+    flow = _take_flow(request.args.get("state"))
+    error = request.args.get("error")
+    if error:
+        return _problem("denied", "callback", "refused" if error == "access_denied" else None)
+    if flow is None:
+        return _problem("state", "callback")
     try:
-        token = client().authorize_access_token()
-        identity = token.get("userinfo")
-        userinfo = fetch_userinfo(token)
-    except MismatchingStateError:
-        return _problem("state", 400)
-    except OAuthError as error:
-        return _problem("state" if "state" in (error.description or "") else "failed", 400)
-    except (requests.RequestException, AuthlibBaseError, JoseError, ValueError, KeyError):
-        return _problem("failed", 400)
-    # The userinfo must speak of the person the signed ID token names, at the level asked.
-    if not identity or userinfo.get("sub") != identity.get("sub"):
-        return _problem("failed", 400)
-    if "acr" in identity and identity["acr"] not in ACCEPTED_ACR:
-        return _problem("failed", 400)
-    person = {"sub": identity["sub"], "id_token": token["id_token"],
-              "given_name": userinfo.get("given_name", ""),
-              "family_name": userinfo.get("family_name", "")}
+        person = franceconnect.sign_in(
+            request.args.get("code", ""), _absolute("FRANCECONNECT_REDIRECT_URI", ".callback"),
+            flow["nonce"], flow["verifier"])
+    except Failure as failure:
+        return _problem(failure.cause, "callback")
     account = find_account(franceconnect_sub=person["sub"])
     if account is None:
         # First time: the person links FranceConnect to their Caf account by signing in once.
@@ -133,24 +162,26 @@ def unlink():
 def logout_at_provider(id_token: str) -> Response:
     """Send the person to FranceConnect's logout; it comes back to `logged_out`.
     Our session has already ended: if FranceConnect cannot be reached, say so."""
+    state = secrets.token_urlsafe(32)
     try:
-        fc = client()
-    except (requests.RequestException, AuthlibBaseError, ValueError):
+        url = franceconnect.end_session_url(
+            id_token, _absolute("FRANCECONNECT_POST_LOGOUT_REDIRECT_URI",
+                                "franceconnect.logged_out"), state)
+    except Failure as failure:
+        security_event("franceconnect_failed", reason=failure.cause, step="logout")
         flash("Vous êtes déconnecté de Mon Compte. FranceConnect ne répond pas : "
               "fermez votre navigateur pour finir.")
         return redirect(url_for("auth.sign_in"), code=303)
-    return fc.logout_redirect(
-        post_logout_redirect_uri=_absolute("FRANCECONNECT_POST_LOGOUT_REDIRECT_URI",
-                                           "franceconnect.logged_out"),
-        id_token_hint=id_token, state=secrets.token_urlsafe(32),
-    )
+    session["fc_logout_state"] = state
+    return redirect(url, code=302)
 
 
 @bp.get("/deconnexion-terminee")
 def logged_out():
-    try:
-        bare_client().validate_logout_response()
-    except OAuthError:
-        return _problem("state", 400)
+    expected = session.pop("fc_logout_state", None)
+    given = request.args.get("state")
+    if not (isinstance(expected, str) and isinstance(given, str)
+            and secrets.compare_digest(expected.encode(), given.encode())):
+        return _problem("state", "logout")
     flash("Vous êtes déconnecté de Mon Compte et de FranceConnect. À bientôt !")
     return redirect(url_for("auth.sign_in"), code=303)
