@@ -25,4 +25,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, fc_provider):
 @pytest.fixture(scope="module")
 def base_url(app) -> Iterator[str]:
     with serving(app) as url:
+        # Our redirect URIs are built from PUBLIC_URL (services/web.absolute_url): the
+        # address this server got, known only now.
+        app.config["PUBLIC_URL"] = url
         yield url
