@@ -6,8 +6,9 @@ from datetime import date
 from functools import lru_cache, wraps
 from typing import Callable
 
-from flask import (Blueprint, Response, abort, g, make_response, redirect, render_template,
-                   request, session, url_for)
+from flask import (Blueprint, Response, abort, current_app, g, make_response, redirect,
+                   render_template, request, session, url_for)
+from flask_limiter.util import get_remote_address
 
 from blueprints.account.forms import PeriodForm
 from blueprints.forms import ActionForm
@@ -16,8 +17,10 @@ from domain.journey import is_done, page_for
 from domain.statements import (Period, by_benefit, in_period, latest_period, month_choices,
                                months_period, parse_month)
 from services.accounts import get_account, step_of
+from services.audit_log import security_event
 from services.database import db
 from services.documents import attestation_pdf, statement_pdf
+from services.limiter import claimed_limit, wait_words
 from services.models import Attestation, Letter, utcnow
 from services.web import absolute_url
 
@@ -117,8 +120,39 @@ def _pdf_response(data: bytes, filename: str, disposition: str = "inline") -> Re
     return response
 
 
+# Each statement or attestation makes a PDF, the costliest answer of the app: one limit
+# shared by both (they cost the same), per account and per address. The slot is claimed
+# before the PDF is made (services/limiter.py) and given back when none was (a wrong
+# period, a missing token), so requests sent at once to several workers cannot pass it.
+def _made_a_pdf(response: Response) -> bool:
+    return response.status_code == 200 and response.mimetype == "application/pdf"
+
+
+def _too_many_documents(per_address: bool):
+    def page(seconds: int):
+        security_event("document_limit", session.get("account_id"),
+                       limit="per_address" if per_address else "per_account")
+        return _render("account/documents_limit.html", wait=wait_words(seconds),
+                       per_address=per_address), 429
+
+    return page
+
+
+_DOCUMENT_METHODS = ("GET", "HEAD", "POST")
+documents_per_address = claimed_limit(
+    lambda: current_app.config["DOCUMENT_LIMIT_PER_ADDRESS"], "documents-address",
+    get_remote_address, _too_many_documents(per_address=True),
+    keep_when=_made_a_pdf, methods=_DOCUMENT_METHODS)
+documents_per_account = claimed_limit(
+    lambda: current_app.config["DOCUMENT_LIMIT_PER_ACCOUNT"], "documents",
+    lambda: f"account:{g.account.id}", _too_many_documents(per_address=False),
+    keep_when=_made_a_pdf, methods=_DOCUMENT_METHODS)
+
+
 @bp.get("/releve.pdf")
 @account_required
+@documents_per_address
+@documents_per_account
 def statement():
     form = _period_form()
     period = _chosen_period(form)
@@ -148,6 +182,8 @@ def _new_reference() -> str:
 
 @bp.post("/attestations")
 @account_required
+@documents_per_address
+@documents_per_account
 def new_attestation():
     form = ActionForm()
     if not form.validate_on_submit():
