@@ -214,12 +214,20 @@ class Exchange:
         self.config = config
         self.deadline = Deadline(config["FRANCECONNECT_DEADLINE"])
         self.keys_fetched = False  # the key set came from the provider during this exchange
-        self.http = requests.Session()
-        adapter = _WatchedAdapter(max_retries=0)
-        self.http.mount("http://", adapter)
-        self.http.mount("https://", adapter)
-        # No compression: what we count is what we get.
-        self.http.headers.update({"Accept-Encoding": "identity", "User-Agent": "moncompte-caf"})
+        self._http: requests.Session | None = None
+
+    @property
+    def http(self) -> requests.Session:
+        """Made at the first call: a page served from the cache makes none."""
+        if self._http is None:
+            self._http = requests.Session()
+            adapter = _WatchedAdapter(max_retries=0)
+            self._http.mount("http://", adapter)
+            self._http.mount("https://", adapter)
+            # No compression: what we count is what we get.
+            self._http.headers.update({"Accept-Encoding": "identity",
+                                       "User-Agent": "moncompte-caf"})
+        return self._http
 
     def __enter__(self) -> Exchange:
         self._outer = getattr(_local, "deadline", None)
@@ -229,7 +237,8 @@ class Exchange:
     def __exit__(self, *exc) -> None:
         _local.deadline = self._outer
         self.deadline.close()
-        self.http.close()
+        if self._http is not None:
+            self._http.close()
 
     def call(self, method: str, url: str, **kwargs) -> _Answer:
         left = self.deadline.left()
@@ -238,9 +247,12 @@ class Exchange:
         try:
             with self.http.request(method, url, timeout=timeout, stream=True,
                                    allow_redirects=False, **kwargs) as response:
-                return _Answer(response.status_code,
-                               response.headers.get("Content-Type", "").split(";")[0].strip(),
-                               self._read(response))
+                answer = _Answer(response.status_code,
+                                 response.headers.get("Content-Type", "").split(";")[0].strip(),
+                                 self._read(response))
+            # Cut by the watchdog, what came may look like a (short) answer: it is none.
+            self.deadline.left()
+            return answer
         except requests.Timeout as error:
             raise Failure("timeout", type(error).__name__) from error
         except (requests.RequestException, OSError) as error:
