@@ -15,7 +15,8 @@ import shutil
 
 import pytest
 
-from flask_helpers import KARIM_NIR, KARIM_PASSWORD, VERONIQUE_NIR, get_csrf, page, sign_in
+from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, TEST_DATABASE_URL, VERONIQUE_NIR, get_csrf,
+                           page, sign_in)
 
 HOME = "/mon-compte"
 STATEMENT = "/mon-compte/releve.pdf"
@@ -148,6 +149,9 @@ def test_the_default_numbers_are_the_settings(app):
 
 needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None and not os.environ.get("TEST_REDIS_URL"),
                                  reason="needs redis-server (scripts/services.sh installs it)")
+# The limits do not depend on the database: the first run (SQLite) checks them, as
+# test_attack_concurrency.py does its own.
+first_run_only = pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="checked in the first run")
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +208,7 @@ def window(stack, spec: str, key: str, scope: str) -> int:
 
 
 @needs_redis
+@first_run_only
 def test_45_documents_asked_at_once_by_one_account_make_exactly_30(stack, capsys):
     from test_attack_concurrency import at_once, person
 
@@ -232,6 +237,7 @@ def test_45_documents_asked_at_once_by_one_account_make_exactly_30(stack, capsys
 
 
 @needs_redis
+@first_run_only
 def test_150_documents_asked_at_once_by_five_accounts_of_one_address_make_exactly_120(stack):
     from test_attack_concurrency import at_once
 
