@@ -340,14 +340,18 @@ def _log_request(response: Response) -> Response:
 # that could be personal data has been replaced by what it was: «[nir]», «[phone]»…
 
 _S = r"[ .\-]?"  # one optional separator, as people type numbers
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w+/=\-])"
 _D = _S + r"\d"
 _SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
     # A URL's query string (an attestation's reference, a search): never worth keeping.
     (re.compile(r"(?<=[\w/])\?[^\s\"'<>]+"), "?[query]"),
     (re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+"), "[email]"),
-    # Tokens, digests, base64: long runs of letters and digits (40 or more of anything).
-    (re.compile(r"(?<![\w+/=\-])(?=[\w+/=\-]*\d)(?=[\w+/=\-]*[A-Za-z])[\w+/=\-]{20,}"
-                r"|[\w+/=\-]{40,}"), "[token]"),
+    # Tokens, digests, base64: runs of 20 letters and digits (both), of 40 with «/» (a
+    # path, which starts with «/», is left to the rules below).
+    # A UUID (a huey task's id, a proxy's request id) is random and says nothing: kept.
+    (re.compile(rf"(?<![\w+/=\-])(?!{_UUID})(?=[\w+/=\-]*\d)[\w+=\-][\w+/=\-]{{39,}}"), "[token]"),
+    (re.compile(rf"(?<![\w+=\-])(?!{_UUID})(?=[\w+=\-]*\d)(?=[\w+=\-]*[A-Za-z])[\w+=\-]{{20,}}"),
+     "[token]"),
     # NIR: 13 characters (department 2A/2B in Corsica), 15 with the key, spaced any way.
     (re.compile(rf"(?<!\w)[1-478](?:{_D}){{4}}{_S}(?:\d{_S}\d|2{_S}[AaBb])(?:{_D}){{6}}"
                 rf"(?:{_D}{_D})?(?!\w)"), "[nir]"),
@@ -362,7 +366,8 @@ _SCRUBBERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)"), "[ip]"),
     (re.compile(r"\d{9,}"), "[number]"),
     # Codes (6 digits), old passwords of digits, allocataire numbers (7): 6 to 8 digits.
-    (re.compile(r"(?<!\d)\d{6,8}(?!\d)"), "[code]"),
+    # (Not the microseconds of a time, «17:15:50.123456».)
+    (re.compile(r"(?<!\d)(?<!\d\d:\d\d\.)\d{6,8}(?!\d)"), "[code]"),
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _MESSAGE_CHARS = 300
@@ -392,6 +397,10 @@ _LIBRARY_EVENTS = {
     "Rate limit storage recovered": "rate_limit_storage_recovered",
 }
 _LIMIT_EXCEEDED = "ratelimit %s (%s) exceeded at endpoint: %s"  # Flask-Limiter's words
+# The event of the other lines, by where they come from («library» for any other).
+_SOURCE_EVENTS = (("alembic", "migration"), ("flask_migrate", "migration"),
+                  ("gunicorn", "server"), ("huey", "worker"), ("werkzeug", "dev_server"))
+_FLASK_LOGGERS: set[str] = set()  # each app's `app.logger` (named after the app): «flask»
 _WERKZEUG_PREFIX = re.compile(r"^\S+ - - \[[^\]]*\] ")  # «127.0.0.1 - - [date] »
 _WERKZEUG_REQUEST = '"%s" %s %s'
 
@@ -428,6 +437,15 @@ def _special_line(record: logging.LogRecord, fields: dict[str, Any]) -> str | No
     return None
 
 
+def _source_event(name: str) -> str:
+    if name in _FLASK_LOGGERS:
+        return "flask"
+    for prefix, event in _SOURCE_EVENTS:
+        if name == prefix or name.startswith(prefix + "."):
+            return event
+    return "library"
+
+
 def _library_line(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
     fields: dict[str, Any] = {"source": record.name}
     event = _special_line(record, fields)
@@ -437,7 +455,7 @@ def _library_line(record: logging.LogRecord) -> tuple[str, dict[str, Any]]:
             text = _WERKZEUG_PREFIX.sub("", text)
         event = _LIBRARY_EVENTS.get(text)
         if event is None:
-            event, fields["message"] = "library", text
+            event, fields["message"] = _source_event(record.name), text
     fields.update(_exception_fields(record.exc_info))
     if has_request_context():
         fields["request_id"] = g.get("request_id")
@@ -458,10 +476,9 @@ def unhandled_error(error: BaseException) -> None:
 
 
 def _excepthook(kind, value, tb) -> None:
-    if issubclass(kind, KeyboardInterrupt):
-        sys.__excepthook__(kind, value, tb)
-        return
-    logger.critical("uncaught_exception", exc_info=(kind, value, tb))
+    # Ctrl-C is how a developer stops a command: said, not shouted.
+    level = logging.INFO if issubclass(kind, KeyboardInterrupt) else logging.CRITICAL
+    logger.log(level, "uncaught_exception", exc_info=(kind, value, tb))
 
 
 def _thread_excepthook(args) -> None:
@@ -499,8 +516,8 @@ def _writes_to_terminal(handler: logging.Handler) -> bool:
     stdout (Flask's default handler, Alembic's fileConfig, huey's consumer, basicConfig)."""
     from flask.logging import default_handler
 
-    if handler is default_handler:
-        return True
+    if handler is default_handler or type(handler).__name__ == "_ColorStreamHandler":
+        return True  # Flask's and Werkzeug's own, added when nothing else would write
     if isinstance(handler, _StderrHandler) or isinstance(handler, logging.FileHandler):
         return False
     stream = getattr(handler, "stream", None)
@@ -540,6 +557,7 @@ def init_logging(app: Flask) -> None:
     if log_format not in FORMATS:
         raise ConfigError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {log_format!r}.")
     app.config["LOG_FORMAT"] = log_format
+    _FLASK_LOGGERS.add(app.logger.name)
     configure_logging(log_format, loggers=(app.logger.name,))
     handler = next((h for h in logger.handlers if isinstance(h, _StderrHandler)), None)
     if handler is None:

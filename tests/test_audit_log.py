@@ -465,3 +465,26 @@ def test_the_new_device_check_and_a_remembered_device_are_logged(tmp_path, capsy
     check = next(line for line in lines if line["event"] == "new_device_check")
     assert check["code_sent"] is True and len(check["who"]) == 16
     assert events.index("new_device_check") < events.index("sign_in_ok") < events.index("device_remembered")
+
+
+def test_every_other_logger_writes_through_the_one_handler_of_the_root(app, capsys):
+    """Flask's `app` logger, Flask-Limiter, Alembic, Werkzeug, huey: no handler of their own
+    writes to the terminal; the root's handler writes their lines as JSON (issue 15)."""
+    import logging
+
+    from flask.logging import default_handler
+
+    from services.audit_log import _StderrHandler
+
+    root = logging.getLogger()
+    assert sum(isinstance(h, _StderrHandler) for h in root.handlers) == 1
+    assert default_handler not in app.logger.handlers
+    for name in (app.logger.name, "flask-limiter", "alembic", "werkzeug", "huey"):
+        library = logging.getLogger(name)
+        assert library.propagate, name
+        assert not [h for h in library.handlers if isinstance(h, logging.StreamHandler)], name
+    capsys.readouterr()
+    logging.getLogger("some.library").warning("for %s", MAIL)
+    line = json.loads(capsys.readouterr().err)
+    assert (line["event"], line["source"], line["message"]) == ("library", "some.library",
+                                                                "for [email]")
