@@ -1,6 +1,7 @@
-"""Structured logs: one JSON line per request and per security event, on stderr.
+"""Structured logs: one JSON line per request, per security event and per line of any
+other logger, on stderr.
 
-Two kinds of lines, both from the logger «moncompte»:
+Two kinds of lines of our own, from the logger «moncompte»:
 
 - `event="request"`: one per page, fragment or redirect (method, path, endpoint, status,
   duration_ms, bytes, request_id, client);
@@ -23,6 +24,19 @@ Never written: NIR, provisional identifier, phone, mail, name, password, code, t
 cookie, CSRF token, IP address, query string (it can carry an attestation reference),
 the FranceConnect `sub`. A route's variable parts (the reset token) are written as the
 route's rule (`/mot-de-passe-oublie/nouveau/<token>`).
+
+Every other logger of the process writes through one handler on the root logger, in the
+same format (configure_logging; gunicorn.conf.py's logconfig_dict for gunicorn's master,
+services/worker.py for huey's consumer, services/migrations/env.py for Alembic): Flask's
+`app` logger (event `flask`), Flask-Limiter (`library`, `rate_limit_exceeded` with its
+key as pseudonyms), gunicorn (`server`), Alembic (`migration`), huey (`worker`),
+Werkzeug's development server (`dev_server`, `dev_server_request` without the address or
+query string), any other (`library`). Their free text is `message`, scrubbed (scrub():
+NIR, phone, mail, codes, addresses, tokens, query strings replaced by «[nir]»…). An
+exception, ours (`unhandled_error` in a request, `uncaught_exception` from sys.excepthook
+and threading.excepthook) or a library's, is written as `error` (its class), `where`
+(file:line:function of the innermost frame of our code) and `error_message` (scrubbed);
+never its traceback or locals.
 
 `LOG_FORMAT=json` (the default) or `text` (one readable line, for development).
 """
