@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -54,6 +55,7 @@ STATE_PAGES = {
     "code": "/premiere-connexion/code",
     "done": "/mon-compte/attestations",
     "contact_change": "/mon-compte/coordonnees/code",
+    "contact_reauth": "/mon-compte/coordonnees/mot-de-passe",
     "reset": "/mot-de-passe-oublie/code",
     "reset_token": None,  # /mot-de-passe-oublie/nouveau/<token>
     "device": "/connexion/nouvel-appareil",
@@ -80,6 +82,7 @@ POST_STATES = {
     "first_login.change_contact": "code",
     "account.new_attestation": "done",
     "account.contact": "done",
+    "account.contact_password": "contact_reauth",
     "account.contact_code": "contact_change",
     "account.contact_code_live": "contact_change",
     "account.contact_new_code": "contact_change",
@@ -174,7 +177,7 @@ def reach(envs, state: str):
                 "csrf_token": get_csrf(client, "/premiere-connexion/coordonnees"),
                 "mobile": "", "email": "veronique@example.org", "channel": "mail"})
             assert response.headers["Location"].endswith("/premiere-connexion/code")
-    elif state in ("done", "contact_change", "device"):
+    elif state in ("done", "contact_change", "contact_reauth", "device"):
         update_account(app, KARIM_NIR, franceconnect_sub="fc-karim-b")
         response = sign_in(client, KARIM_NIR, KARIM_PASSWORD)
         assert response.status_code == 303
@@ -185,6 +188,12 @@ def reach(envs, state: str):
                 "csrf_token": get_csrf(client, "/mon-compte/coordonnees"),
                 "mobile": "07 81 23 45 67", "email": "", "channel": "sms"})
             assert response.headers["Location"].endswith("/mon-compte/coordonnees/code")
+        if state == "contact_reauth":  # signed in 10 minutes ago: the password is asked
+            _session_data(app, client, signed_in_at=time.time() - 600)
+            response = client.post("/mon-compte/coordonnees", data={
+                "csrf_token": get_csrf(client, "/mon-compte/coordonnees"),
+                "mobile": "07 81 23 45 67", "email": "", "channel": "sms"})
+            assert response.headers["Location"].endswith("/mon-compte/coordonnees/mot-de-passe")
     elif state == "reset":
         response = client.post("/mot-de-passe-oublie", data={
             "csrf_token": get_csrf(client, "/mot-de-passe-oublie"), "nir": KARIM_NIR})

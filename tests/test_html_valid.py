@@ -96,7 +96,8 @@ DOCUMENTS = [
     "check-attestation-found", "letters", "letter", "account-contact",
     "account-contact-error", "account-contact-code-sms", "account-contact-code-error",
     "fragment-account-code-live", "account-contact-too-soon", "account-contact-code-mail",
-    "account-home-contact-kept", "session-extend-expired", "sign-out-failed",
+    "account-home-contact-kept", "account-contact-password", "account-contact-password-error",
+    "account-documents-limit", "session-extend-expired", "sign-out-failed",
     "sign-in-remembered", "sign-in-signed-out", "dev-messages",
     # Mot de passe oublié.
     "reset-start", "reset-error-empty", "reset-error-nia", "reset-code-sms",
@@ -342,6 +343,21 @@ def _mon_compte(rec: Recorder, client) -> None:
     rec.take("account-contact-code-mail", client.get(code_url))
     _redirected(_post(client, contact + "/annuler", {}, code_url), "/mon-compte")
     rec.take("account-home-contact-kept", client.get("/mon-compte"))
+    with client.session_transaction() as session:  # signed in 10 minutes ago
+        session["signed_in_at"] -= 600
+    password_url = contact + "/mot-de-passe"
+    _redirected(_post(client, contact, dict(new_contact, email="karim.nouveau@example.org")),
+                password_url)
+    rec.take("account-contact-password", client.get(password_url))
+    rec.take("account-contact-password-error", _post(client, password_url,
+                                                     {"password": "PasLeBon123"}), 401)
+    _redirected(_post(client, contact + "/annuler", {}, password_url), "/mon-compte")
+    limiter.reset()
+    app = client.application
+    app.config["DOCUMENT_LIMIT_PER_ACCOUNT"] = "1 per hour"
+    assert client.get("/mon-compte/releve.pdf").mimetype == "application/pdf"
+    rec.take("account-documents-limit", client.get("/mon-compte/releve.pdf"), 429)
+    app.config["DOCUMENT_LIMIT_PER_ACCOUNT"] = "30 per hour"
     rec.take("session-extend-expired",
              client.post("/session/prolonger", data={"csrf_token": "expired"}), 400)
     rec.take("sign-out-failed", client.post("/deconnexion", data={"csrf_token": "expired"}), 400)

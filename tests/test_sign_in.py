@@ -428,10 +428,18 @@ def test_every_post_route_refuses_a_missing_or_forged_token(app, forged):
     assert changing.post("/mon-compte/coordonnees", data={
         "csrf_token": get_csrf(changing, "/mon-compte/coordonnees"),
         "email": "karim.nouveau@example.org", "channel": "mail"}).status_code == 303
+    reauthing = app.test_client()  # Karim signed in 10 minutes ago: his password is asked
+    assert sign_in(reauthing, KARIM_NIR, KARIM_PASSWORD).status_code == 303
+    with reauthing.session_transaction() as session:
+        session["signed_in_at"] -= 600
+    assert reauthing.post("/mon-compte/coordonnees", data={
+        "csrf_token": get_csrf(reauthing, "/mon-compte/coordonnees"),
+        "email": "karim.nouveau@example.org", "channel": "mail"}).headers["Location"].endswith(
+        "/mon-compte/coordonnees/mot-de-passe")
     limiter.reset()  # the codes just sent must not hide the CSRF check behind the 30 s wait
     visitors = [("stranger", stranger, None), ("karim", karim, None),
                 ("resetting", resetting, None), ("confirming", confirming, None),
-                ("changing", changing, None)]
+                ("changing", changing, None), ("reauthing", reauthing, None)]
     visitors += [(f"veronique at {step}", veronique, step)
                  for step in ("cgu", "password", "contact", "code")]
 
