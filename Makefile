@@ -37,7 +37,7 @@ run: install-dev
 	  $(BIN)/python -m services.dev_provider & provider=$$!; \
 	  echo "Local FranceConnect stand-in on http://127.0.0.1:9400"; \
 	fi; \
-	$(BIN)/huey_consumer services.worker.huey -k thread -w 2 -m 0.5 -q & worker=$$!; \
+	$(BIN)/python -m services.worker -k thread -w 2 -m 0.5 -q & worker=$$!; \
 	trap 'kill $$provider $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "Message worker started (pid $$worker)"; \
 	$(FLASK) run --host 127.0.0.1 --port 5000

@@ -11,7 +11,7 @@ Every number comes from the environment, with defaults for a small host:
 Requests are logged by the app (one JSON line each), not by gunicorn.
 
 Messages are sent by the worker, not by these processes: run
-`huey_consumer services.worker.huey -k thread -w 4` beside them with the same environment
+`python -m services.worker -k thread -w 4` beside them with the same environment
 (one per host, or two in all for redundancy; README, «Messages: the queue and the worker»).
 """
 import multiprocessing

@@ -201,7 +201,7 @@ class Stack:
         self.base_url = f"http://localhost:{port}"  # localhost: a secure context for Secure cookies
         self.processes.append(self.spawn(gunicorn_command("app:create_app()", port, self.log)))
         # The message worker: the pages put the codes in the queue, it sends them.
-        self.processes.append(self.spawn([str(BIN / "huey_consumer"), "services.worker.huey",
+        self.processes.append(self.spawn([str(BIN / "python"), "-m", "services.worker",
                                           "-k", "thread", "-w", "4", "-m", "0.2", "-q"]))
         wait_until_up(f"http://127.0.0.1:{port}/connexion", process=self.processes[-1])
         return self

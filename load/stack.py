@@ -375,7 +375,7 @@ class Stack:
             # The message worker: the pages put the codes in the queue (Redis), it sends them.
             with open(self.out / "messages.log", "ab") as log:
                 self.messages = subprocess.Popen(
-                    [str(BIN / "huey_consumer"), "services.worker.huey", "-k", "thread", "-w", "4", "-q"],
+                    [str(BIN / "python"), "-m", "services.worker", "-k", "thread", "-w", "4", "-q"],
                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.base_url = f"http://127.0.0.1:{self.port}"
         wait_until_up(f"{self.base_url}/sante", timeout=30, process=self.gunicorn)

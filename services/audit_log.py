@@ -78,7 +78,7 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 # Events an operator should see first.
 _WARNINGS = {"sign_in_failed", "sign_in_locked", "code_send_failed", "code_wrong", "code_dead",
              "session_store_fallback", "database_unavailable", "message_queue_unavailable",
-             "franceconnect_failed"}
+             "franceconnect_failed", "contact_change_reauth_locked", "document_limit"}
 # Field names that would mean personal data is about to be written: refused outright.
 _FORBIDDEN = {"nir", "provisional_id", "identifier", "phone", "mobile", "email", "address",
               "name", "password", "code", "token", "cookie", "csrf", "ip", "sub", "to"}

@@ -3,7 +3,7 @@
 A request stores what it must (a code's keyed hash) and commits, then puts the message in
 the queue: its answer never waits for the SMS gateway or the mail server, so it takes the
 same time whatever they do, and SQLite's write lock is never held during a network call.
-The worker (`huey_consumer services.worker.huey`, see the README) sends it, trying again
+The worker (`python -m services.worker`, see the README) sends it, trying again
 after MESSAGE_RETRY_SECONDS, then twice as long, MESSAGE_SEND_ATTEMPTS times in all; a
 message not sent in a code's lifetime is dropped (its code is dead anyway).
 

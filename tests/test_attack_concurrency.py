@@ -1,6 +1,6 @@
 """Issue 14, item 5: the security promises hold under concurrent attack, against the app
 as production runs it: gunicorn with 4 workers × 4 threads, production settings, limits
-and queue in Redis, the message worker (huey_consumer) beside it, a mail server and an
+and queue in Redis, the message worker (python -m services.worker) beside it, a mail server and an
 SMS gateway of ours on loopback. Counted from the outside (answers) and from the inside
 (database rows, the limiter's keys in Redis, the SMS the gateway received, log lines).
 
@@ -182,7 +182,7 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
 
     def start_worker(self) -> None:
-        self.spawn("worker", [str(BIN / "huey_consumer"), "services.worker.huey", "-k", "thread",
+        self.spawn("worker", [str(BIN / "python"), "-m", "services.worker", "-k", "thread",
                               "-w", "4", "-q"])
 
     def start(self) -> "Stack":
