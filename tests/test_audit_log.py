@@ -385,7 +385,7 @@ def test_franceconnect_unlinked_and_failed(app, client, logs):
     client.post("/franceconnect/delier", data={"csrf_token": get_csrf(client, "/mon-compte")})
     logs.one("franceconnect_unlinked", who=who(app, KARIM_NIR))
     client.get("/franceconnect/retour?error=access_denied")
-    logs.one("franceconnect_failed", level="warning", reason="refused")
+    logs.one("franceconnect_failed", level="warning", reason="denied")
     assert "fc-karim-b" not in logs.raw
 
 
