@@ -42,6 +42,7 @@ Every refusal is a `Failure` whose `cause` is one of CAUSES; the blueprint logs 
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
 import socket
@@ -101,7 +102,6 @@ class Deadline:
     shut down when it passes: a read that the provider keeps alive byte by byte ends."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.ends = time.monotonic() + seconds
         self.passed = False
         self._sockets: list[socket.socket] = []
@@ -214,6 +214,7 @@ class Exchange:
         self.config = config
         self.deadline = Deadline(config["FRANCECONNECT_DEADLINE"])
         self.keys_fetched = False  # the key set came from the provider during this exchange
+        self.metadata: dict | None = None  # read once per exchange, from the cache or anew
         self._http: requests.Session | None = None
 
     @property
@@ -343,14 +344,18 @@ def _fresh(fetched_at: float, config) -> bool:
 
 
 def metadata(exchange: Exchange) -> dict:
+    if exchange.metadata is not None:
+        return exchange.metadata
     cache = _cache()
     if cache.metadata is not None and _fresh(cache.metadata_at, exchange.config):
+        exchange.metadata = cache.metadata
         return cache.metadata
     answer = exchange.call("GET", f"{_issuer(exchange.config)}/.well-known/openid-configuration",
                            headers={"Accept": "application/json"})
     if answer.status != 200:
         raise Failure("unreachable", f"discovery {answer.status}")
-    cache.metadata = check_metadata(answer.json("bad_metadata"), exchange.config)
+    exchange.metadata = cache.metadata = check_metadata(answer.json("bad_metadata"),
+                                                         exchange.config)
     cache.metadata_at = time.monotonic()
     return cache.metadata
 
@@ -398,7 +403,7 @@ def verify(exchange: Exchange, token: str) -> dict:
             break
         except DecodeError as error:
             raise Failure("bad_signature", "malformed") from error
-        except (JoseError, ValueError) as error:
+        except (JoseError, ValueError, TypeError) as error:
             if exchange.keys_fetched:
                 raise Failure("bad_signature", type(error).__name__) from error
             keys(exchange, again=True)
@@ -420,12 +425,22 @@ def _audience_ok(claims: dict, client_id: str) -> bool:
     return "azp" not in claims or claims["azp"] == client_id
 
 
+def _numeric_date(value: Any) -> bool:
+    """A JSON number, finite (Python's JSON reads NaN and Infinity: an `exp` of Infinity
+    would never expire)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
 def _time_ok(claims: dict) -> bool:
     now = time.time()
     exp, iat = claims.get("exp"), claims.get("iat")
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
-                  for v in (exp, iat))
-    return numbers and exp > now - LEEWAY_SECONDS and iat <= now + LEEWAY_SECONDS
+    return (_numeric_date(exp) and _numeric_date(iat)
+            and exp > now - LEEWAY_SECONDS and iat <= now + LEEWAY_SECONDS)
 
 
 def check_id_token(claims: dict, issuer: str, client_id: str, nonce: str) -> None:

@@ -4,7 +4,8 @@ port. Used by tests/test_franceconnect_hostile.py.
 It behaves (discovery, /authorize, /token with PKCE checked, /jwks, /userinfo) until a
 test switches it to one attack:
 
-- `mode`: "token_hangs" (the token endpoint never answers), "token_drips" (its headers,
+- `mode`: "discovery_hangs" (the discovery document never comes), "token_hangs" (the
+  token endpoint never answers), "token_drips" (its headers,
   then one byte of body every DRIP_SECONDS), "token_drips_headers" (its status line, then
   one byte of headers every DRIP_SECONDS), "token_10mb" (a 10 MB token answer),
   "userinfo_10mb" (a 10 MB given_name in the userinfo), "id_token_10mb" (a 10 MB claim in
@@ -196,6 +197,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, received: Received) -> None:
         hostile = self.hostile
         if received.path == "/.well-known/openid-configuration":
+            if hostile.mode == "discovery_hangs":
+                hostile.release.wait(60)
+                return None
             return self._json(hostile.discovery_document())
         if received.path == "/jwks":
             return self._json(hostile.key_set())

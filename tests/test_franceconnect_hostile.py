@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from flask_helpers import app_on_copy, page, session_rows
-from hostile_provider import (CLIENT_ID, CLIENT_SECRET, KARIM_SUB, TEN_MB, running_hostile)
+from hostile_provider import CLIENT_ID, CLIENT_SECRET, running_hostile
 
 PUBLIC_URL = "http://localhost"
 FAILED = ("FranceConnect n'a pas pu vous connecter",
@@ -220,6 +220,8 @@ CLAIMS = {
     "expired": lambda: {"iat": _now() - 600, "exp": _now() - 120},
     "iat_in_the_future": lambda: {"iat": _now() + 600, "exp": _now() + 900},
     "no_exp": lambda: {"exp": None},
+    "exp_infinite": lambda: {"exp": float("inf")},
+    "iat_a_string": lambda: {"iat": str(_now())},
     "nonce_missing": lambda: {"nonce": None},
     "nonce_different": lambda: {"nonce": secrets.token_urlsafe(32)},
     "acr_unknown": lambda: {"acr": "eidas0"},
@@ -396,6 +398,16 @@ def test_a_token_endpoint_that_hangs_ends_on_the_deadline(client, hostile, app, 
     response, seconds = come_back(client, hostile)
     assert_refused(app, client, logs, response, 504, UNAVAILABLE, "timeout")
     assert 1.8 <= seconds < 3, seconds
+
+
+def test_a_discovery_that_hangs_gives_the_button_a_504_on_the_deadline(client, hostile, app, logs):
+    hostile.mode = "discovery_hangs"
+    began = time.monotonic()
+    response = client.get("/franceconnect/connexion")
+    seconds = time.monotonic() - began
+    print(f"button: {response.status_code} in {seconds:.2f} s")
+    assert_refused(app, client, logs, response, 504, UNAVAILABLE, "timeout")
+    assert seconds < 2.5, seconds
 
 
 @pytest.mark.parametrize("settings", [{"FRANCECONNECT_DEADLINE": 3,

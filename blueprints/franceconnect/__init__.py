@@ -50,7 +50,10 @@ MAX_FLOWS = 3
 
 
 def _problem(cause: str, step: str, kind: str | None = None) -> tuple[str, int]:
+    """The page for a failure (`kind` instead of the cause's own), its cause logged."""
     page, status = PAGES[cause]
+    if kind == "unavailable":  # a provider we could not use: never the person's doing
+        status = 504 if cause == "timeout" else 503
     title, message = PROBLEMS[kind or page]
     security_event("franceconnect_failed", reason=cause, step=step)
     return render_template("franceconnect/problem.html", title=title, message=message), status
