@@ -432,3 +432,12 @@ def codes_of(app, nir: str) -> list:
         for row in rows:
             db.session.expunge(row)
         return rows
+
+
+def log_events(capsys, name: str) -> list[dict]:
+    """The JSON log lines of event `name` written to stderr since the last read."""
+    import json
+
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+             if line.startswith("{")]
+    return [line for line in lines if line["event"] == name]

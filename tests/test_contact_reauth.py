@@ -9,13 +9,13 @@ codes made, the security log).
 """
 from __future__ import annotations
 
-import json
 import re
 import time
 
 import pytest
 
-from flask_helpers import KARIM_NIR, KARIM_PASSWORD, account_row, codes_of, get_csrf, page, sign_in
+from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, account_row, codes_of, get_csrf, log_events,
+                           page, sign_in)
 
 HOME = "/mon-compte"
 CONTACT = "/mon-compte/coordonnees"
@@ -71,11 +71,6 @@ def type_code(client, code: str):
 def unchanged(app) -> bool:
     row = account_row(app, KARIM_NIR)
     return (row.mobile_phone, row.email, row.code_channel) == (KARIM_MOBILE, KARIM_MAIL, "sms")
-
-
-def log_events(capsys, name: str) -> list[dict]:
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
-    return [line for line in lines if line["event"] == name]
 
 
 @pytest.fixture

@@ -9,13 +9,12 @@ test_attack_concurrency.py), and counts the PDFs made.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 
 import pytest
 
-from flask_helpers import (KARIM_NIR, KARIM_PASSWORD, TEST_DATABASE_URL, VERONIQUE_NIR, get_csrf,
+from flask_helpers import (log_events, KARIM_NIR, KARIM_PASSWORD, TEST_DATABASE_URL, VERONIQUE_NIR, get_csrf,
                            page, sign_in)
 
 HOME = "/mon-compte"
@@ -37,11 +36,6 @@ def attestation_rows(app) -> int:
 
 def new_attestation(client):
     return client.post(ATTESTATIONS, data={"csrf_token": get_csrf(client, ATTESTATIONS)})
-
-
-def log_events(capsys, name: str) -> list[dict]:
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
-    return [line for line in lines if line["event"] == name]
 
 
 @pytest.fixture
