@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app app
 # A Chromium for the e2e tests: Debian's when there is one, else Playwright's own.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test test-pg services install install-dev install-test chromium guide-pictures bench load clean
+.PHONY: run test test-pg services poppler install install-dev install-test chromium guide-pictures bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,12 +62,18 @@ node_modules/.installed: package.json package-lock.json
 # The whole suite twice, side by side (scripts/test-both.sh): on SQLite, and on PostgreSQL
 # and Redis, installed from Debian's packages if missing and started on loopback by
 # scripts/services.sh. TEST_ENGINES=sqlite (or postgresql) runs one only.
-test: chromium node_modules/.installed
+test: chromium node_modules/.installed poppler
 	CHROMIUM_PATH=$$( [ -x "$(CHROMIUM)" ] && echo "$(CHROMIUM)" ) BIN=$(BIN) \
 	  bash scripts/test-both.sh
 
 services:
 	bash scripts/services.sh
+
+# poppler's pdftotext reads the words of the PDFs in tests/test_documents.py.
+poppler:
+	@command -v pdftotext >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; } || \
+	  echo "pdftotext missing: the PDF word checks will be skipped"
 
 # The whole suite on PostgreSQL and Redis only, e2e rendering checks included;
 # PYTEST_ARGS="e2e -x" to narrow it.

@@ -350,3 +350,19 @@ def test_checking_attestations_is_limited_per_address_with_a_plain_page(client):
     text = response.get_data(as_text=True)
     assert "Il y a eu beaucoup de demandes depuis ce lieu." in text and "Attendez" in text
     assert client.get("/verifier-une-attestation").status_code == 200  # the empty form is not counted
+
+
+@needs_pdftotext
+def test_the_check_address_comes_from_public_url_whatever_the_host_header(app, karim, tmp_path):
+    """The attestation's check address is PUBLIC_URL's: a forged Host header cannot put an
+    attacker's site on a paper the person hands to a landlord."""
+    csrf = get_csrf(karim, "/mon-compte/attestations")
+    session_cookie = karim.get_cookie("moncompte_session").value
+    attacker = app.test_client(use_cookies=False)  # the same session, to a forged Host
+    response = attacker.post("/mon-compte/attestations", data={"csrf_token": csrf},
+                             headers={"Host": "evil.example",
+                                      "Cookie": f"moncompte_session={session_cookie}"})
+    assert response.status_code == 200, (response.headers.get("Location"), session_cookie[:5])
+    text = pdf_text(response.data, tmp_path).replace("\n", "")
+    assert "evil.example" not in text
+    assert app.config["PUBLIC_URL"].split("://")[1] + CHECK in text
