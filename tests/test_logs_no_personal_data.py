@@ -58,7 +58,9 @@ def digits_pattern(digits: str) -> str:
     return r"[^0-9]{0,3}".join(digits)
 
 
-PHONE_PATTERNS = [digits_pattern("612345678"), r"\+33", r"0033"]
+# +33 / 0033 as the start of a number, not four digits inside a random hex id (a
+# request id «…eb0033718b…» is not a phone).
+PHONE_PATTERNS = [digits_pattern("612345678"), r"\+33", r"(?<![0-9A-Za-z])0033"]
 
 
 def personal_patterns(*literals: str) -> list[str]:
