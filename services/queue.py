@@ -15,8 +15,6 @@ storage never holds a readable code, address or phone number.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import threading
 import time
@@ -34,13 +32,15 @@ from services.audit_log import security_event
 from services.database import db
 from services.messages import Message, SendError, send
 from services.models import VerificationCode
+from services.sealing import fernet
 
 EXTENSION = "message_queue"
 
 
 def _fernet(secret: str) -> Fernet:
-    key = hashlib.sha256(b"message-queue:" + secret.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
+    # The same key as before services/sealing.py existed: messages already queued at a
+    # deploy are still read.
+    return fernet(secret, "message-queue")
 
 
 def _make_huey(uri: str) -> Huey:

@@ -1,6 +1,8 @@
-"""Values a browser keeps for us but must not read: sealed (Fernet: AES-128-CBC and
-HMAC-SHA256, with the time it was made) under a key derived from SECRET_KEY for one
-purpose, so a value sealed for one use cannot be replayed in another."""
+"""Values kept outside the app that must not be read there: sealed (Fernet: AES-128-CBC
+and HMAC-SHA256, with the time it was made) under a key derived from SECRET_KEY for one
+purpose, so a value sealed for one use cannot be replayed in another. Used by the
+«Se souvenir de moi» cookie («remember-nir») and the message queue («message-queue»,
+services/queue.py)."""
 from __future__ import annotations
 
 import base64
@@ -12,13 +14,14 @@ from flask import current_app
 
 
 @lru_cache(maxsize=16)
-def _fernet(secret: str, purpose: str) -> Fernet:
-    key = hashlib.sha256(b"sealed-cookie:" + purpose.encode() + b":" + secret.encode()).digest()
+def fernet(secret: str, purpose: str) -> Fernet:
+    """The key of one purpose: SHA-256 of «purpose:secret»."""
+    key = hashlib.sha256(purpose.encode() + b":" + secret.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 
 def seal(purpose: str, value: str) -> str:
-    return _fernet(current_app.config["SECRET_KEY"], purpose).encrypt(value.encode()).decode()
+    return fernet(current_app.config["SECRET_KEY"], purpose).encrypt(value.encode()).decode()
 
 
 def unseal(purpose: str, token: str | None, max_age_seconds: int) -> str | None:
@@ -26,7 +29,7 @@ def unseal(purpose: str, token: str | None, max_age_seconds: int) -> str | None:
     if not token or len(token) > 1000:
         return None
     try:
-        data = _fernet(current_app.config["SECRET_KEY"], purpose).decrypt(
+        data = fernet(current_app.config["SECRET_KEY"], purpose).decrypt(
             token.encode(), ttl=max_age_seconds)
     except (InvalidToken, ValueError, TypeError):
         return None
