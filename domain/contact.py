@@ -4,6 +4,8 @@ from __future__ import annotations
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from domain.words import say
+
 MAX_INPUT = 254
 
 
@@ -35,23 +37,14 @@ def parse_phone(raw: str, mobile: bool) -> str:
     try:
         number = _parse_french(text)
     except phonenumbers.NumberParseException as exc:
-        raise ContactError(
-            "Ce numéro de téléphone n'est pas complet. Écrivez 10 chiffres. "
-            "Par exemple : 06 12 34 56 78."
-        ) from exc
+        raise ContactError(say("phone.incomplete")) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ContactError(
-            "Ce numéro de téléphone n'existe pas. Vérifiez les chiffres. "
-            "Par exemple : 06 12 34 56 78."
-        )
+        raise ContactError(say("phone.invalid"))
     kind = phonenumbers.number_type(number)
     mobile_kinds = (phonenumbers.PhoneNumberType.MOBILE,
                     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
     if mobile and kind not in mobile_kinds:
-        raise ContactError(
-            "Ce numéro n'est pas un téléphone portable. Un portable commence par 06 ou 07. "
-            "Écrivez un téléphone fixe dans « Autre téléphone »."
-        )
+        raise ContactError(say("phone.not_mobile"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -75,14 +68,10 @@ def hide_phone(e164: str) -> str:
 def parse_email(raw: str) -> str:
     text = raw.strip()
     if len(text) > MAX_INPUT:
-        raise ContactError("Cette adresse mail est trop longue. Vérifiez-la.")
+        raise ContactError(say("email.too_long"))
     if "@" not in text:
-        raise ContactError(
-            "Il manque le signe @ dans l'adresse mail. Par exemple : nom@exemple.fr."
-        )
+        raise ContactError(say("email.no_at"))
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise ContactError(
-            "Cette adresse mail n'est pas complète. Vérifiez-la. Par exemple : nom@exemple.fr."
-        ) from exc
+        raise ContactError(say("email.invalid")) from exc

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
+from domain.words import say
+
 MAX_INPUT = 40  # longer raw input is refused before any work
 
 NirCode = Literal[
@@ -33,7 +35,6 @@ _AZERTY_UNSHIFTED = frozenset("&É\"'(ÈÇÀ")
 # Letters a person may read instead of a digit on the card.
 _LOOKALIKE_DIGIT = {"O": "0", "I": "1"}
 
-_WHERE = "Regardez en bas de votre carte Vitale."
 
 
 class NirError(ValueError):
@@ -104,45 +105,27 @@ def _is_allowed(text: str, index: int) -> bool:
 
 def _characters_message(char: str) -> str:
     if char in _AZERTY_UNSHIFTED:
-        return (
-            "Le numéro a des signes à la place des chiffres. "
-            "Sur un ordinateur, gardez la touche des majuscules appuyée. "
-            "C'est la touche avec une flèche vers le haut. "
-            "Puis écrivez les chiffres."
-        )
+        return say("nir.shifted")
     if char.isalpha():
         # Naming an A-Z letter shows where it is; other letters could be
         # unreadable or change the direction of the text.
-        letter = f"la lettre {char}" if "A" <= char <= "Z" else "une lettre"
-        message = (
-            f"Le numéro a {letter} à la place d'un chiffre. "
-            "Seul le département de la Corse a une lettre : 2A ou 2B."
-        )
+        letter = say("nir.letter.named", letter=char) if "A" <= char <= "Z" \
+            else say("nir.letter.other")
+        message = say("nir.letter", letter=letter)
         if char in _LOOKALIKE_DIGIT:
-            message += f" Sur la carte, c'est peut-être le chiffre {_LOOKALIKE_DIGIT[char]}."
+            message += " " + say("nir.letter.lookalike", digit=_LOOKALIKE_DIGIT[char])
         return message
-    return (
-        "Le numéro a un signe qui n'est pas accepté. "
-        "Écrivez seulement des chiffres et des espaces."
-    )
+    return say("nir.sign")
 
 
 def _check_length(text: str) -> None:
     count = len(text)
     if count < 13:
-        raise NirError(
-            "too_short", f"Le numéro a {count} caractères. Il en faut 13. {_WHERE}"
-        )
+        raise NirError("too_short", say("nir.too_short", count=count, where=say("nir.where")))
     if count == 14:
-        raise NirError(
-            "too_long",
-            "Le numéro a 14 caractères. Il en faut 13, ou 15 avec la clé. "
-            f"La clé, ce sont les 2 derniers chiffres. {_WHERE}",
-        )
+        raise NirError("too_long", say("nir.fourteen", where=say("nir.where")))
     if count > 15:
-        raise NirError(
-            "too_long", f"Le numéro a {count} caractères. Il en faut 13. {_WHERE}"
-        )
+        raise NirError("too_long", say("nir.too_long", count=count, where=say("nir.where")))
 
 
 def parse_nir(raw: str) -> Nir:
@@ -151,61 +134,24 @@ def parse_nir(raw: str) -> Nir:
     Accepts 13 characters, or 15 with a correct key; the Nir keeps the 13.
     """
     if len(raw) > MAX_INPUT:
-        raise NirError(
-            "too_long",
-            "Ce que vous avez écrit est trop long. "
-            f"Le numéro de sécurité sociale a 13 caractères. {_WHERE}",
-        )
+        raise NirError("too_long", say("nir.input_too_long", where=say("nir.where")))
     text = normalize(raw)
     if not text:
-        raise NirError(
-            "empty",
-            "Écrivez votre numéro de sécurité sociale. Il a 13 caractères. "
-            "Il est écrit en bas de votre carte Vitale.",
-        )
+        raise NirError("empty", say("nir.empty"))
     # Since the change, the old 1-to-8-digit identifier is the most common
     # mistake; it is checked before the NIA so that 7654321 is called what it is.
     if len(text) <= 8 and all(c in _DIGITS for c in text):
-        raise NirError(
-            "allocataire",
-            "Ce numéro ressemble à un numéro allocataire. "
-            "Le numéro allocataire ne sert plus pour se connecter. "
-            "Écrivez votre numéro de sécurité sociale. "
-            "Il est écrit en bas de votre carte Vitale.",
-        )
+        raise NirError("allocataire", say("nir.allocataire"))
     if text[0] in "78" and len(text) >= 9:
-        raise NirError(
-            "nia",
-            f"Ce numéro commence par {text[0]}. "
-            "C'est un numéro provisoire : un NIA. "
-            "NIA veut dire numéro d'identification d'attente. "
-            "Avec ce numéro, vous ne pouvez pas vous connecter ici. "
-            "La Caf vous a donné un identifiant provisoire ? "
-            "Choisissez « J'ai un identifiant provisoire ». "
-            "Sinon, appelez la Caf au 32 30.",
-        )
+        raise NirError("nia", say("nir.nia", first=text[0]))
     if text[0] == "P" and text[1:].isdigit():
-        raise NirError(
-            "characters",
-            "Ce numéro ressemble à un identifiant provisoire. "
-            "Choisissez « J'ai un identifiant provisoire ».",
-        )
+        raise NirError("characters", say("nir.provisional"))
     for index, char in enumerate(text):
         if not _is_allowed(text, index):
             raise NirError("characters", _characters_message(char))
     _check_length(text)
     if text[0] not in "12":
-        raise NirError(
-            "sex",
-            f"Ce numéro commence par {text[0]}. "
-            f"Un numéro de sécurité sociale commence par 1 ou 2. {_WHERE}",
-        )
+        raise NirError("sex", say("nir.sex", first=text[0], where=say("nir.where")))
     if len(text) == 15 and int(text[13:]) != nir_key(text[:13]):
-        raise NirError(
-            "key",
-            "La clé ne correspond pas au reste du numéro. "
-            "La clé, ce sont les 2 derniers chiffres. "
-            "Vérifiez le numéro sur votre carte Vitale. "
-            "Ou écrivez seulement les 13 premiers caractères.",
-        )
+        raise NirError("key", say("nir.key"))
     return Nir(text[:13])

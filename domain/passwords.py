@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from domain.words import say
+
 MIN_LENGTH, MAX_LENGTH = 8, 24
 
 
@@ -30,7 +32,8 @@ class Rule:
     label: str   # as the guide writes it, shown in the checklist
     reason: str  # FALC sentence shown when the rule is not met, after a submit
     check: Callable[[str, Person], bool]
-    unmet: str = "pas encore"  # the state word when not met; «à changer» for what must go
+    # The state word when not met; «à changer» (password.state.to_change) for what must go.
+    unmet: str = say("password.state.not_yet")
 
 
 @lru_cache(maxsize=1)
@@ -55,31 +58,24 @@ def _not_personal(password: str, person: Person) -> bool:
     return not any(n in upper for n in _personal_numbers(person))
 
 
+_TO_CHANGE = say("password.state.to_change")
+
+# Their words are in domain/words.py, under password.<id>.label and password.<id>.reason.
 RULES: tuple[Rule, ...] = (
-    Rule("length", "8 à 24 caractères",
-         "Le mot de passe doit avoir entre 8 et 24 caractères.",
+    Rule("length", say("password.length.label"), say("password.length.reason"),
          lambda p, _: MIN_LENGTH <= len(p) <= MAX_LENGTH),
-    Rule("lowercase", "1 lettre minuscule",
-         "Ajoutez au moins 1 lettre minuscule. Par exemple : m.",
+    Rule("lowercase", say("password.lowercase.label"), say("password.lowercase.reason"),
          lambda p, _: re.search(r"[a-z]", p) is not None),
-    Rule("uppercase", "1 lettre majuscule",
-         "Ajoutez au moins 1 lettre majuscule. Par exemple : M.",
+    Rule("uppercase", say("password.uppercase.label"), say("password.uppercase.reason"),
          lambda p, _: re.search(r"[A-Z]", p) is not None),
-    Rule("digit", "1 chiffre",
-         "Ajoutez au moins 1 chiffre. Par exemple : 7.",
+    Rule("digit", say("password.digit.label"), say("password.digit.reason"),
          lambda p, _: re.search(r"[0-9]", p) is not None),
-    Rule("charset", "chiffres et lettres uniquement",
-         "Écrivez seulement des chiffres et des lettres sans accent. "
-         "Pas d'espace, pas de signe comme @ ou !.",
-         lambda p, _: re.fullmatch(r"[A-Za-z0-9]*", p) is not None, "à changer"),
-    Rule("common", "pas un mot de passe trop connu",
-         "Ce mot de passe est trop connu. Beaucoup de personnes l'utilisent. "
-         "Choisissez-en un autre.",
-         lambda p, _: bool(p) and p.lower() not in common_passwords(), "à changer"),
-    Rule("personal", "sans mon numéro de sécurité sociale ni ma date de naissance",
-         "Le mot de passe contient votre numéro de sécurité sociale ou votre date de naissance. "
-         "Choisissez-en un autre.",
-         lambda p, person: bool(p) and _not_personal(p, person), "à changer"),
+    Rule("charset", say("password.charset.label"), say("password.charset.reason"),
+         lambda p, _: re.fullmatch(r"[A-Za-z0-9]*", p) is not None, _TO_CHANGE),
+    Rule("common", say("password.common.label"), say("password.common.reason"),
+         lambda p, _: bool(p) and p.lower() not in common_passwords(), _TO_CHANGE),
+    Rule("personal", say("password.personal.label"), say("password.personal.reason"),
+         lambda p, person: bool(p) and _not_personal(p, person), _TO_CHANGE),
 )
 
 

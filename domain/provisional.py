@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.nir import normalize
+from domain.words import plural, say
 
 MAX_INPUT = 30
-_WHERE = "Il est écrit en haut des courriers de la Caf."
 
 
 class ProvisionalIdError(ValueError):
@@ -41,31 +41,24 @@ def check_digit(digits7: str) -> int:
 
 
 def parse_provisional_id(raw: str) -> ProvisionalId:
+    where = say("provisional.where")
     if len(raw) > MAX_INPUT:
-        raise ProvisionalIdError(f"Ce que vous avez écrit est trop long. {_WHERE}")
+        raise ProvisionalIdError(say("provisional.input_too_long", where=where))
     text = normalize(raw)
     if not text:
-        raise ProvisionalIdError(
-            f"Écrivez votre identifiant provisoire. Il commence par la lettre P. {_WHERE}")
+        raise ProvisionalIdError(say("provisional.empty", where=where))
     if text.isdigit() and len(text) in (13, 15):
-        raise ProvisionalIdError(
-            "Ce numéro ressemble à un numéro de sécurité sociale. "
-            "Connectez-vous avec lui sur la page « Connexion ».")
+        raise ProvisionalIdError(say("provisional.nir"))
     if text.isdigit() and len(text) <= 8:
-        raise ProvisionalIdError(
-            "Ce numéro ressemble à un numéro allocataire. Il ne sert plus pour se connecter. "
-            f"L'identifiant provisoire commence par la lettre P. {_WHERE}")
+        raise ProvisionalIdError(say("provisional.allocataire", where=where))
     if text[0] != "P":
-        raise ProvisionalIdError(f"L'identifiant provisoire commence par la lettre P. {_WHERE}")
+        raise ProvisionalIdError(say("provisional.no_p", where=where))
     digits = text[1:]
     if not (digits.isascii() and digits.isdigit()):
-        raise ProvisionalIdError(
-            "Après la lettre P, il faut seulement des chiffres. Vérifiez sur votre courrier.")
+        raise ProvisionalIdError(say("provisional.not_digits"))
     if len(digits) != 8:
-        raise ProvisionalIdError(
-            f"Après la lettre P, il y a {len(digits)} chiffre{'s' if len(digits) > 1 else ''}. "
-            f"Il en faut 8. {_WHERE}")
+        raise ProvisionalIdError(say(plural("provisional.digits", len(digits)),
+                                     count=len(digits), where=where))
     if check_digit(digits[:7]) != int(digits[7]):
-        raise ProvisionalIdError(
-            "Un chiffre de l'identifiant n'est pas bon. Vérifiez sur votre courrier.")
+        raise ProvisionalIdError(say("provisional.check_digit"))
     return ProvisionalId(text)

@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from domain.words import say
+
 DEV_SECRET = "dev-secret-not-for-production"
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
 # The only values APP_ENV may take: «prod», «Production» or « production» refuse to start
@@ -99,7 +101,7 @@ def settings_from_env(instance_path: str, env: str | None = None) -> dict:
         # Messages: the outbox in development, SMTP and an HTTP SMS gateway in production.
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if production else "outbox"),
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "http" if production else "outbox"),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "Mon Compte Caf <ne-pas-repondre@localhost>"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", f"{say('app.name')} <ne-pas-repondre@localhost>"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "25")),
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", production),

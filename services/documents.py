@@ -14,6 +14,7 @@ from fpdf.fonts import FontFace
 
 from domain.formatting import euros, long_date, short_date
 from domain.statements import Period, by_benefit
+from domain.words import say
 
 _FONT_DIR = files("font_source_sans_pro") / "files"
 _HEAD = FontFace(emphasis="BOLD", fill_color=(230, 238, 244))
@@ -23,8 +24,8 @@ def _document(title: str) -> FPDF:
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_lang("fr-FR")
-    pdf.set_author("Caisse d'allocations familiales")
-    pdf.set_creator("Mon Compte Caf")
+    pdf.set_author(say("app.caf"))
+    pdf.set_creator(say("app.name"))
     pdf.set_display_mode(zoom="fullwidth")
     pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.add_font("Source", "", str(_FONT_DIR / "SourceSansPro-Regular.ttf"))
@@ -46,46 +47,52 @@ def _line(pdf: FPDF, text: str, bold: bool = False) -> None:
 def _payments_table(pdf: FPDF, payments: list) -> None:
     for group in by_benefit(payments):
         pdf.ln(3)
-        _line(pdf, f"{group.benefit} : {euros(group.total_cents)} en tout", bold=True)
+        _line(pdf, say("document.benefit_total", benefit=group.benefit,
+                       amount=euros(group.total_cents)), bold=True)
         pdf.set_font("Source", "", 12)
         with pdf.table(col_widths=(30, 30, 50), headings_style=_HEAD, line_height=7,
                        cell_fill_mode=TableCellFillMode.NONE, text_align="LEFT") as table:
-            table.row(["Date", "Montant", "Versé à"])
+            table.row([say("document.column.date"), say("document.column.amount"),
+                       say("document.column.paid_to")])
             for p in group.payments:
-                table.row([short_date(p.paid_on), euros(p.amount_cents),
-                           p.third_party if p.paid_to_third_party else "vous"])
+                paid_to = p.third_party if p.paid_to_third_party else say("document.paid_to_you")
+                table.row([short_date(p.paid_on), euros(p.amount_cents), paid_to])
 
 
 def _who(account) -> str:
     number = account.numero_allocataire or account.provisional_id or ""
-    return f"{account.display_name}, numéro allocataire {number}" if account.numero_allocataire \
-        else f"{account.display_name}, identifiant {number}"
+    return say("document.who.allocataire" if account.numero_allocataire
+               else "document.who.provisional", name=account.display_name, number=number)
+
+
+def _total(payments: list) -> str:
+    return say("document.total", amount=euros(sum(p.amount_cents for p in payments)))
 
 
 def statement_pdf(account, payments: list, period: Period, today: date) -> bytes:
-    pdf = _document("Relevé de compte Caf")
+    pdf = _document(say("statement.title"))
     _line(pdf, _who(account))
-    _line(pdf, f"Paiements du {long_date(period.start)} au {long_date(period.end)}.")
+    _line(pdf, say("statement.period", start=long_date(period.start), end=long_date(period.end)))
     if payments:
-        _line(pdf, f"Total : {euros(sum(p.amount_cents for p in payments))}.", bold=True)
+        _line(pdf, _total(payments), bold=True)
         _payments_table(pdf, payments)
     else:
-        _line(pdf, "Aucun paiement pendant cette période.")
+        _line(pdf, say("statement.no_payment"))
     pdf.ln(4)
-    _line(pdf, f"Document fait le {long_date(today)}, sur Mon Compte Caf.")
+    _line(pdf, say("statement.made_on", day=long_date(today)))
     return bytes(pdf.output())
 
 
 def attestation_pdf(account, payments: list, period: Period, reference: str,
                     issued: date, check_url: str) -> bytes:
-    pdf = _document("Attestation de paiement")
-    _line(pdf, "La Caisse d'allocations familiales atteste avoir versé à :")
+    pdf = _document(say("attestation.title"))
+    _line(pdf, say("attestation.intro"))
     _line(pdf, _who(account), bold=True)
-    _line(pdf, f"les paiements suivants, du {long_date(period.start)} au {long_date(period.end)}.")
-    _line(pdf, f"Total : {euros(sum(p.amount_cents for p in payments))}.", bold=True)
+    _line(pdf, say("attestation.period", start=long_date(period.start), end=long_date(period.end)))
+    _line(pdf, _total(payments), bold=True)
     _payments_table(pdf, payments)
     pdf.ln(4)
-    _line(pdf, f"Attestation délivrée le {long_date(issued)}.")
-    _line(pdf, f"Référence de vérification : {reference}", bold=True)
-    _line(pdf, f"Pour vérifier cette attestation, allez sur {check_url} et écrivez la référence.")
+    _line(pdf, say("attestation.issued_on", day=long_date(issued)))
+    _line(pdf, say("attestation.reference", reference=reference), bold=True)
+    _line(pdf, say("attestation.how_to_check", url=check_url))
     return bytes(pdf.output())

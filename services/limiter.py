@@ -23,6 +23,8 @@ from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage
 
+from domain.words import plural, say
+
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 SIGN_IN_IDENTIFIER_SCOPE = "sign-in-identifier"
 CODE_SENDING_SCOPE = "code-sending"
@@ -149,9 +151,9 @@ def claimed_limit(spec: Callable[[], str], scope: str, key_func: Callable[[], st
 def wait_words(seconds: int) -> str:
     """«15 minutes», «1 minute», «30 secondes»: a wait said in words."""
     if seconds < 60:
-        return f"{seconds} seconde" + ("s" if seconds > 1 else "")
+        return say(plural("wait.seconds", seconds), count=seconds)
     minutes = -(-seconds // 60)
-    return f"{minutes} minute" + ("s" if minutes > 1 else "")
+    return say(plural("wait.minutes", minutes), count=minutes)
 
 
 # New codes: 30 s apart at least and 5 per hour per person (journey.md), shared by every
