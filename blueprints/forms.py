@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
-CSRF_MESSAGE = (
-    "Pour votre sécurité, la page a expiré. "
-    "Vérifiez ce que vous avez écrit, puis envoyez à nouveau."
-)
+from domain.words import say
+
+CSRF_MESSAGE = say("form.csrf")
 
 
 class BaseForm(FlaskForm):

@@ -7,14 +7,13 @@ from wtforms import PasswordField
 
 from blueprints.forms import BaseForm
 from domain.passwords import Person, evaluate, failures
-
-MISMATCH = "Les 2 mots de passe ne sont pas identiques. Écrivez le même mot de passe 2 fois."
+from domain.words import say
 
 
 class NewPasswordForm(BaseForm):
-    new_password = PasswordField("Nouveau mot de passe", render_kw={
+    new_password = PasswordField(say("field.new_password"), render_kw={
         "autocomplete": "new-password", "maxlength": 128, "data-eye": ""})
-    confirm_password = PasswordField("Confirmation du nouveau mot de passe", render_kw={
+    confirm_password = PasswordField(say("field.confirm_password"), render_kw={
         "autocomplete": "new-password", "maxlength": 128, "data-eye": ""})
 
 
@@ -39,7 +38,7 @@ def accept(form: NewPasswordForm, person: Person) -> str | None:
         form.new_password.errors = [" ".join(rule.reason for rule in broken)]
         return None
     if typed != form.confirm_password.data:
-        form.confirm_password.errors = [MISMATCH]
+        form.confirm_password.errors = [say("password.mismatch")]
         return None
     return typed
 

@@ -16,6 +16,7 @@ from domain.formatting import MONTHS
 from domain.journey import is_done, page_for
 from domain.statements import (Period, by_benefit, in_period, latest_period, month_choices,
                                months_period, parse_month)
+from domain.words import say
 from services.accounts import get_account, step_of
 from services.audit_log import security_event
 from services.database import db
@@ -59,7 +60,7 @@ def _statement_size(account_id: int, period: Period, payments: int, today: date)
 
 
 def size_words(size: int) -> str:
-    return f"PDF, {max(1, round(size / 1024))} Ko"
+    return say("document.size", kilobytes=max(1, round(size / 1024)))
 
 
 @bp.get("")
@@ -92,7 +93,7 @@ def _period_form() -> PeriodForm:
 
 
 def _bad_period(form: PeriodForm) -> tuple[str, int]:
-    form.du.errors = ["Choisissez un mois dans la liste."]
+    form.du.errors = [say("payments.bad_month")]
     return _render("account/payments.html", form=form, errors=form.summary(),
                    groups=[], period=None), 400
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from wtforms import PasswordField, SelectField
-from wtforms.validators import ValidationError
 
 from blueprints.forms import BaseForm
+from blueprints.identifiers import password_given
+from domain.words import say
 
 
 class PeriodForm(BaseForm):
@@ -12,18 +13,13 @@ class PeriodForm(BaseForm):
     class Meta:
         csrf = False
 
-    du = SelectField("Du mois de", validate_choice=False)
-    au = SelectField("Au mois de", validate_choice=False)
-
-
-def _password_given(form: BaseForm, field: PasswordField) -> None:
-    if not field.data:
-        raise ValidationError("Écrivez votre mot de passe.")
+    du = SelectField(say("field.month_from"), validate_choice=False)
+    au = SelectField(say("field.month_to"), validate_choice=False)
 
 
 class ReauthForm(BaseForm):
     """The password again, before a new mobile or mail is accepted."""
 
-    password = PasswordField("Mot de passe", validators=[_password_given],
+    password = PasswordField(say("field.password"), validators=[password_given],
                              render_kw={"autocomplete": "current-password", "maxlength": 128,
                                         "data-eye": ""})

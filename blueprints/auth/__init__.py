@@ -10,13 +10,13 @@ from limits import parse_many
 
 from blueprints.auth import device
 from blueprints.forms import ActionForm
-from blueprints.auth.forms import (ForgetNirForm, NirLiveForm, ProvisionalSignInForm,
-                                   SignInForm, SignOutForm)
+from blueprints.franceconnect_logout import logout_at_provider
+from blueprints.auth.forms import (ForgetNirForm, IdentifierLiveForm, NirLiveForm,
+                                   ProvisionalSignInForm, SignInForm, SignOutForm)
 from domain.journey import page_for
 from domain.nir import Nir, NirError, parse_nir
 from domain.provisional import ProvisionalIdError, parse_provisional_id
-from blueprints.franceconnect import logout_at_provider
-from blueprints.password_reset.forms import ResetStartForm
+from domain.words import say
 from services.accounts import authenticate, link_franceconnect, step_of
 from services.audit_log import security_event
 from services.franceconnect import enabled as franceconnect_enabled
@@ -27,8 +27,6 @@ from services.sessions import end_signed_in, start_signed_in
 
 bp = Blueprint("auth", __name__)
 
-WRONG_CREDENTIALS = "Numéro de sécurité sociale ou mot de passe incorrect"
-WRONG_PROVISIONAL = "Identifiant provisoire ou mot de passe incorrect"
 REMEMBER_COOKIE = "moncompte_nir"
 
 
@@ -131,7 +129,7 @@ def sign_in() -> Response | tuple[str, int] | str:
     account = authenticate(form.password.data, nir=form.nir.nir.value)
     if account is None:
         security_event("sign_in_failed", identifier, reason="unknown_or_wrong")
-        form.password.errors = [WRONG_CREDENTIALS]
+        form.password.errors = [say("sign_in.wrong_nir")]
         return _page(form, form.summary()), 401
     forgive_sign_in_failures(identifier)
     response = _signed_in(account)
@@ -158,8 +156,7 @@ def _finish_sign_in(account) -> Response:
     if isinstance(pending, dict) and link_franceconnect(account, pending["sub"]):
         security_event("franceconnect_linked", account)
         session["fc_id_token"] = pending["id_token"]
-        flash("Votre compte FranceConnect est maintenant relié à votre compte Caf. "
-              "La prochaine fois, FranceConnect suffit pour vous connecter.")
+        flash(say("franceconnect.linked"))
     elif isinstance(pending, dict):  # that FranceConnect identity is linked to another account
         security_event("franceconnect_failed", account, reason="linked_elsewhere")
     return redirect(url_for(page_for(step_of(account))), code=303)
@@ -182,7 +179,7 @@ def provisional_sign_in():
     account = authenticate(form.password.data, provisional_id=form.provisional_id.parsed.value)
     if account is None:
         security_event("sign_in_failed", identifier, reason="unknown_or_wrong")
-        form.password.errors = [WRONG_PROVISIONAL]
+        form.password.errors = [say("sign_in.wrong_provisional")]
         return render_template("auth/provisional.html", form=form, errors=form.summary()), 401
     forgive_sign_in_failures(identifier)
     return _signed_in(account)
@@ -193,7 +190,8 @@ def check_nir() -> Response:
     """Live feedback on the number while the person types (htmx); never the input itself."""
     if not request.htmx:
         return redirect(url_for("auth.sign_in"), code=303)
-    form = ResetStartForm() if request.form.get("accept") == "provisional" else NirLiveForm()
+    # The forgotten-password page asks too: there, a provisional identifier is fine.
+    form = IdentifierLiveForm() if request.form.get("accept") == "provisional" else NirLiveForm()
     form.validate()
     status = 400 if form.csrf_failed() else 200
     response = make_response(
@@ -208,7 +206,7 @@ def forget_nir() -> Response | tuple[str, int]:
     form = ForgetNirForm()
     if not form.validate_on_submit():
         return _page(_prefilled(SignInForm(formdata=None)), form.summary()), 400
-    flash("Votre numéro est oublié sur cet appareil.")
+    flash(say("sign_in.nir_forgotten"))
     response = redirect(url_for("auth.sign_in"), code=303)
     _remember(response, None)
     return response
@@ -225,7 +223,7 @@ def sign_out() -> Response | tuple[str, int]:
         # Ours ends now; FranceConnect's next, and it brings the person back to us.
         end_signed_in(None)
         return logout_at_provider(id_token)
-    end_signed_in("Vous êtes déconnecté. À bientôt !")
+    end_signed_in(say("sign_out.done"))
     return redirect(url_for("auth.sign_in"), code=303)
 
 

@@ -1,51 +1,36 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import ValidationError
 
 from blueprints.forms import BaseForm
-from domain.nir import MAX_INPUT, NirError, parse_nir
-from domain.provisional import ProvisionalIdError, parse_provisional_id
-
-
-def nir_check(form: BaseForm, field: StringField) -> None:
-    field.error_code = None
-    try:
-        field.nir = parse_nir(field.data or "")
-    except NirError as error:
-        field.nir = None
-        field.error_code = error.code  # the page adds the NIA help link for "nia"
-        raise ValidationError(error.message) from error
-
-
-def provisional_check(form: BaseForm, field: StringField) -> None:
-    try:
-        field.parsed = parse_provisional_id(field.data or "")
-    except ProvisionalIdError as error:
-        field.parsed = None
-        raise ValidationError(error.message) from error
-
-
-def password_given(form: BaseForm, field: PasswordField) -> None:
-    if not field.data:
-        raise ValidationError("Écrivez votre mot de passe.")
+from blueprints.identifiers import (identifier_check, nir_check, password_given,
+                                    provisional_check)
+from domain.nir import MAX_INPUT
+from domain.words import say
 
 
 class SignInForm(BaseForm):
-    nir = StringField("Numéro de sécurité sociale", validators=[nir_check],
+    nir = StringField(say("field.nir"), validators=[nir_check],
                       render_kw={"autocomplete": "username", "inputmode": "text",
                                  "maxlength": MAX_INPUT, "spellcheck": "false",
                                  "autocapitalize": "characters"})
-    remember = BooleanField("Se souvenir de moi")
-    password = PasswordField("Mot de passe", validators=[password_given],
+    remember = BooleanField(say("field.remember_me"))
+    password = PasswordField(say("field.password"), validators=[password_given],
                              render_kw={"autocomplete": "current-password", "maxlength": 128,
                                         "data-eye": ""})
 
 
 class NirLiveForm(BaseForm):
-    """The NIR alone, sent by htmx while the person types."""
+    """The NIR alone, sent by htmx while the person types on the sign-in page."""
 
     nir = StringField(validators=[nir_check])
+
+
+class IdentifierLiveForm(BaseForm):
+    """A NIR or a provisional identifier alone, sent by htmx while the person types on the
+    forgotten-password page (it asks «accept=provisional»): both may have forgotten."""
+
+    nir = StringField(validators=[identifier_check])
 
 
 class ForgetNirForm(BaseForm):
@@ -57,9 +42,9 @@ class SignOutForm(BaseForm):
 
 
 class ProvisionalSignInForm(BaseForm):
-    provisional_id = StringField("Identifiant provisoire", validators=[provisional_check],
+    provisional_id = StringField(say("field.provisional_id"), validators=[provisional_check],
                                  render_kw={"autocomplete": "username", "maxlength": 30,
                                             "spellcheck": "false", "autocapitalize": "characters"})
-    password = PasswordField("Mot de passe", validators=[password_given],
+    password = PasswordField(say("field.password"), validators=[password_given],
                              render_kw={"autocomplete": "current-password", "maxlength": 128,
                                         "data-eye": ""})

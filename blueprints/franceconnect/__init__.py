@@ -16,7 +16,9 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
                    request, session, url_for)
 
 from blueprints.forms import ActionForm
+from blueprints.franceconnect_logout import came_back
 from domain.journey import page_for
+from domain.words import say
 from services import franceconnect
 from services.accounts import find_account, get_account, step_of
 from services.audit_log import security_event
@@ -29,14 +31,10 @@ bp = Blueprint("franceconnect", __name__, url_prefix="/franceconnect")
 
 # What can go wrong, in plain words; each page offers the NIR sign-in instead.
 PROBLEMS = {
-    "refused": ("Connexion avec FranceConnect annulée",
-                "Vous avez annulé la connexion avec FranceConnect."),
-    "state": ("Cette connexion ne marche plus",
-              "Cette page de FranceConnect a déjà servi. Ou elle ne vient pas de vous."),
-    "failed": ("FranceConnect n'a pas pu vous connecter",
-               "FranceConnect n'a pas pu confirmer qui vous êtes."),
-    "unavailable": ("FranceConnect ne répond pas",
-                    "FranceConnect ne répond pas pour le moment."),
+    "refused": (say("franceconnect.refused.title"), say("franceconnect.refused")),
+    "state": (say("franceconnect.state.title"), say("franceconnect.state")),
+    "failed": (say("franceconnect.failed.title"), say("franceconnect.failed")),
+    "unavailable": (say("franceconnect.unavailable.title"), say("franceconnect.unavailable")),
 }
 # The page and status for each cause of failure.
 PAGES = {
@@ -157,34 +155,14 @@ def unlink():
     account.franceconnect_sub = None
     db.session.commit()
     security_event("franceconnect_unlinked", account)
-    flash("FranceConnect n'est plus relié à votre compte. "
-          "Connectez-vous avec votre numéro de sécurité sociale.")
+    flash(say("franceconnect.unlinked"))
     return redirect(url_for("account.home"), code=303)
-
-
-def logout_at_provider(id_token: str) -> Response:
-    """Send the person to FranceConnect's logout; it comes back to `logged_out`.
-    Our session has already ended: if FranceConnect cannot be reached, say so."""
-    state = secrets.token_urlsafe(32)
-    try:
-        url = franceconnect.end_session_url(
-            id_token, _absolute("FRANCECONNECT_POST_LOGOUT_REDIRECT_URI",
-                                "franceconnect.logged_out"), state)
-    except Failure as failure:
-        security_event("franceconnect_failed", reason=failure.cause, step="logout")
-        flash("Vous êtes déconnecté de Mon Compte. FranceConnect ne répond pas : "
-              "fermez votre navigateur pour finir.")
-        return redirect(url_for("auth.sign_in"), code=303)
-    session["fc_logout_state"] = state
-    return redirect(url, code=302)
 
 
 @bp.get("/deconnexion-terminee")
 def logged_out():
-    expected = session.pop("fc_logout_state", None)
-    given = request.args.get("state")
-    if not (isinstance(expected, str) and isinstance(given, str)
-            and secrets.compare_digest(expected.encode(), given.encode())):
+    """Back from FranceConnect's logout (blueprints/franceconnect_logout.py sent it there)."""
+    if not came_back(request.args.get("state")):
         return _problem("state", "logout")
-    flash("Vous êtes déconnecté de Mon Compte et de FranceConnect. À bientôt !")
+    flash(say("franceconnect.signed_out"))
     return redirect(url_for("auth.sign_in"), code=303)

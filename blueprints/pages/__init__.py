@@ -12,6 +12,7 @@ from limits import parse as parse_limit
 from domain import accessibility_statement as statement
 from domain import guide, rgaa
 from domain.codes import CODE_TTL
+from domain.words import say
 from services.database import db
 from services.franceconnect import enabled as franceconnect_enabled
 from flask_limiter.util import get_remote_address
@@ -23,10 +24,10 @@ bp = Blueprint("pages", __name__)
 
 # Help pages linked from the sign-in page: address → (title, template).
 HELP = {
-    "nia": "Que faire avec un NIA ?",
-    "pas-de-telephone-portable": "Je n'ai pas de téléphone portable",
-    "plus-acces-adresse-mail": "Je n'ai plus accès à mon adresse mail",
-    "numero-de-securite-sociale-oublie": "J'ai oublié mon numéro de sécurité sociale",
+    "nia": say("help.nia"),
+    "pas-de-telephone-portable": say("help.no_mobile"),
+    "plus-acces-adresse-mail": say("help.no_mail"),
+    "numero-de-securite-sociale-oublie": say("help.nir_forgotten"),
 }
 
 
