@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain import guide
 from domain.formatting import euros, long_date, short_date
+from domain.words import say
 from services.audit_log import security_event
 from services.database import db
 
@@ -163,9 +164,7 @@ def register_web(app: Flask) -> None:
         background = request.endpoint in ("static", "pages.offline", "pages.service_worker",
                                           "pages.manifest")
         if getattr(session, "timed_out", False) and not background:
-            flash(f"Pour votre sécurité, votre session s'est fermée après "
-                  f"{app.config['SESSION_IDLE_MINUTES']} minutes sans activité. "
-                  "Connectez-vous à nouveau.")
+            flash(say("session.timed_out", minutes=app.config["SESSION_IDLE_MINUTES"]))
 
     @app.before_request
     def read_the_body_first() -> None:
