@@ -15,6 +15,8 @@ from enum import Enum
 
 import pyotp
 
+from domain.words import plural, say
+
 CODE_DIGITS = 6
 CODE_TTL = timedelta(minutes=10)
 MAX_WRONG = 5
@@ -43,13 +45,13 @@ def typing_hint(raw: str) -> str:
     if not code:
         return ""
     if not code.isascii() or not code.isdigit():
-        return "Écrivez seulement des chiffres."
+        return say("code.hint.digits_only")
     missing = CODE_DIGITS - len(code)
     if missing > 0:
-        return f"Il manque {missing} chiffre{'s' if missing > 1 else ''}."
+        return say(plural("code.hint.missing", missing), count=missing)
     if missing < 0:
-        return f"Le code a {CODE_DIGITS} chiffres. Vous en avez écrit {len(code)}."
-    return "Le code a bien 6 chiffres. Cliquez sur « Valider le code »."
+        return say("code.hint.too_many", digits=CODE_DIGITS, count=len(code))
+    return say("code.hint.complete")
 
 
 class Outcome(str, Enum):

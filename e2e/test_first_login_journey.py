@@ -651,6 +651,20 @@ def test_second_new_code_within_30_seconds_is_refused_with_the_wait(
     assert sent_since(page, before) == [], "the refused request sent a message anyway"
     audit(browser, page)
 
+    # Enter in the address bar (a GET of the form's address), then a reload of the page it
+    # leads to: always the code field and the wait, never «Demande impossible» (issue 16).
+    assert page.url.endswith("/code/nouveau"), page.url
+    answer = page.goto(page.url)
+    assert answer is not None and answer.status == 200, f"Enter on the form's address answered {answer.status}"
+    assert answer.request.redirected_from is not None, "a GET of the form's address must redirect"
+    expect(page).to_have_url(re.compile(r"/premiere-connexion/code$"))
+    expect(page.locator("main")).not_to_contain_text("Demande impossible")
+    expect(page.locator(".error-summary")).to_contain_text(WAIT_IN_WORDS)
+    audit(browser, page)
+    page.reload()
+    expect(page.locator(".error-summary")).to_contain_text(WAIT_IN_WORDS)
+    assert sent_since(page, before) == [], "a reload sent a message"
+
     # The page is still usable: the code of the first click works.
     expect_code_page(page)
     answer = submit_code(page, first)

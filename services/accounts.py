@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash
 
 from domain.accounts import MAX_PASSWORD, password_may_sign_in
 from domain.journey import Step, current_step
+from services.audit_log import security_event
 from services.database import db
 from services.models import Account
 
@@ -78,6 +79,26 @@ def set_password(account: Account, chosen: str) -> None:
     account.password_changed_at = utcnow()
 
 
+def change_password(account: Account, chosen: str, *, where: str,
+                    keep_this_session: bool) -> None:
+    """The whole change, the same after the first login and after a reset: the new password
+    is saved (with whatever the caller changed on the account, in one transaction), every
+    other signed-in device is signed out (this one too unless `keep_this_session`), and the
+    wrong tries counted against the number no longer block its owner."""
+    from services.limiter import forgive_sign_in_failures
+    from services.sessions import end_other_sessions, end_sessions_of
+
+    set_password(account, chosen)
+    if keep_this_session:
+        end_other_sessions(account.id)  # part of this transaction
+    db.session.commit()
+    security_event("password_changed", account, where=where)
+    if not keep_this_session:
+        end_sessions_of(account.id)
+    forgive_sign_in_failures(f"nir:{account.nir}" if account.nir
+                             else f"pid:{account.provisional_id}")
+
+
 def _dummy_hash() -> str:
     # Checked when no account matches, so that unknown numbers take as long as known ones
     # (made with the same parameters as real hashes).
@@ -113,8 +134,6 @@ def authenticate(password: str, **identifier: str) -> Account | None:
     if needs_rehash(account.password_hash):
         # An old scrypt hash (or old parameters): made again now that we hold the right
         # password, committed with this sign-in.
-        from services.audit_log import security_event
-
         old_scheme = (account.password_hash.split(":", 1)[0]
                       if account.password_hash.startswith(LEGACY_PREFIXES) else "argon2id")
         account.password_hash = hash_password(password)

@@ -7,6 +7,7 @@ from flask import current_app
 
 from domain import codes
 from domain.contact import hide_phone
+from domain.words import say
 from services.audit_log import security_event
 from services.database import db
 from services.messages import Message
@@ -32,29 +33,17 @@ def shown_destination(account: Account) -> str:
     return hide_phone(address) if channel == "sms" else address
 
 
-# What each code is for, said in the message so that a person who asked nothing can tell.
-_WHY = {"contact": "de vérification", "reset": "pour un nouveau mot de passe",
-        "change": "pour confirmer vos nouvelles coordonnées",
-        "device": "pour confirmer un nouvel appareil"}
-# Someone who asked nothing but gets a new-device code: someone else knows the password.
-NOTHING_ASKED = "Vous n'avez rien demandé ? Ne faites rien."
-_NOT_YOU = {"device": "Ce n'est pas vous ? Changez vite votre mot de passe."}
-
-
 def _texts(code: str, channel: str, purpose: str) -> tuple[str, str | None]:
+    """The SMS (no subject), or the mail and its subject; the words are in domain/words.py."""
     minutes = int(codes.CODE_TTL.total_seconds() // 60)
-    why = _WHY[purpose]
-    not_you = _NOT_YOU.get(purpose)
+    why = say(f"code.why.{purpose}")
+    not_you = say("code.not_you.device") if purpose == "device" else None
     if channel == "sms":
-        return (f"Mon Compte Caf : votre code {why} est {code}. Il marche {minutes} minutes. "
-                "Ne le donnez à personne." + (f" {not_you}" if not_you else "")), None
-    return ("Bonjour,\n\n"
-            f"Votre code {why} est : {code}\n\n"
-            "Écrivez ce code sur la page Mon Compte Caf.\n"
-            f"Le code marche pendant {minutes} minutes.\n"
-            "Ne donnez ce code à personne. La Caf ne vous le demande jamais.\n\n"
-            f"{not_you or NOTHING_ASKED}\n\n"
-            "La Caf"), f"Votre code {why} Mon Compte Caf"
+        sms = say("code.sms", why=why, code=code, minutes=minutes)
+        return (f"{sms} {not_you}" if not_you else sms), None
+    return (say("code.mail", why=why, code=code, minutes=minutes,
+                warning=not_you or say("code.nothing_asked")),
+            say("code.mail.subject", why=why))
 
 
 def send_code(account: Account, purpose: str = "contact",

@@ -12,11 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import brotli
-from flask import Flask, Response, flash, render_template, request, session, url_for
+from flask import Flask, Response, flash, redirect, render_template, request, session, url_for
 from werkzeug.security import safe_join
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from domain import guide
 from domain.formatting import euros, long_date, short_date
@@ -141,6 +142,25 @@ class _ServerTiming:
         return self.wsgi_app(environ, timed_start_response)
 
 
+def page_above(app: Flask, path: str) -> str | None:
+    """For a GET of an address that only takes a form (a reload of its answer, Enter in the
+    address bar): the nearest address above it that is a page («/premiere-connexion/code»
+    for «…/code/nouveau»). That page sends the person on to where their journey is, and
+    shows what is kept for them (the wait of a refused new code, blueprints/code_step.py).
+    Post/Redirect/Get: never «Demande impossible» for a reload."""
+    adapter = app.url_map.bind("localhost", script_name=request.script_root or None)
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        try:
+            adapter.match(candidate, method="GET")
+        except (RequestRedirect, HTTPException):  # not a page of its own (a redirect, a 404, a 405)
+            continue
+        return request.script_root + candidate
+    return None
+
+
 def register_web(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["csrf_token"] = generate_csrf  # for forms drawn without a FlaskForm
@@ -213,6 +233,10 @@ def register_web(app: Flask) -> None:
             # Lost while saving the session, after the view: Flask hands it over as a 500.
             return database_unavailable(error.original_exception)
         code = error.code or 500
+        if code == 405 and request.method in ("GET", "HEAD"):
+            back = page_above(app, request.path)
+            if back is not None:
+                return redirect(back, code=303)
         template = "errors/404.html" if code == 404 else "errors/generic.html"
         return render_template(template, code=code), code
 

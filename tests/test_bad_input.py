@@ -417,9 +417,9 @@ def test_a_body_over_the_limit_gets_the_plain_413_page(envs, endpoint):
     assert_nothing_changed(before, after)
 
 
-def test_wrong_methods_get_405_pages(envs):
+def test_wrong_methods_get_405_pages_and_a_get_of_a_form_address_leads_back(envs):
     app, client, _, _ = reach(envs, "done")
-    checked = 0
+    checked = led_back = 0
     for rule in _rules(app):
         url = _url(app, rule.endpoint, {k: PATH_DEFAULTS[k] for k in rule.arguments})
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
@@ -431,11 +431,21 @@ def test_wrong_methods_get_405_pages(envs):
                 continue
             before = snapshot(app)
             response = client.open(url, method=method, data={"nir": KARIM_NIR})
-            assert response.status_code == 405, (method, url, response.status_code)
-            assert "<h1>" in response.get_data(as_text=True)
+            if method == "GET":
+                # A reload, or Enter in the address bar, on a form's address: back to the
+                # nearest page above it (Post/Redirect/Get), never «Demande impossible».
+                assert response.status_code == 303, (url, response.status_code)
+                back = response.headers["Location"]
+                assert url.startswith(back.rstrip("/")) and back != url, (url, back)
+                assert client.get(back).status_code in (200, 303, 400), back  # 400: a dead link
+                led_back += 1
+            else:
+                assert response.status_code == 405, (method, url, response.status_code)
+                assert "<h1>" in response.get_data(as_text=True)
             assert_nothing_changed(before, snapshot(app))
             checked += 1
     assert checked > 40
+    assert led_back >= 18  # every address that only takes a form
 
 
 # --- GET routes that read what was typed ------------------------------------------------------

@@ -162,11 +162,13 @@ def type_code(client, code: str):
 # --- the words -----------------------------------------------------------------------------
 
 def test_every_message_of_the_journey_is_short_falc_sentences():
-    import blueprints.first_login as first_login
-    from blueprints import code_entry
+    from blueprints import code_step
+    from domain.codes import Outcome
+    from domain.words import say
 
-    messages = [first_login.QUIT_MESSAGE, code_entry.NOT_SENT,
-                *[code_entry.message_for(outcome, 4) for outcome in code_entry.MESSAGES]]
+    messages = [say("first_login.quit"), say("code.not_sent"),
+                *[code_step.message_for(outcome, 4) for outcome in Outcome
+                  if outcome is not Outcome.OK]]
     for message in filter(None, messages):
         for sentence in re.split(r"(?<=[.!?])\s+", message):
             assert len(sentence.split()) <= 15, sentence

@@ -41,6 +41,11 @@ class Browser:
         self.answers.append(("GET", url, response, "HX-Request" in kwargs.get("headers", {})))
         return response
 
+    def open(self, url: str, method: str, **kwargs):
+        response = self.client.open(url, method=method, base_url=HTTPS, **kwargs)
+        self.answers.append((method, url, response, False))
+        return response
+
     def post(self, url: str, data=None, **kwargs):
         response = self.client.post(url, base_url=HTTPS, data=data, **kwargs)
         self.answers.append(("POST", url, response, "HX-Request" in kwargs.get("headers", {})))
@@ -106,7 +111,8 @@ def test_every_answer_carries_the_security_headers_and_every_cookie_its_flags(ap
     public = visitor.crawl("/")
     visitor.crawl("/static/manifest.webmanifest")
     assert visitor.get("/nulle-part").status_code == 404
-    assert visitor.get("/deconnexion").status_code == 405
+    assert visitor.get("/deconnexion").status_code == 303  # a form's address leads back (PRG)
+    assert visitor.open("/deconnexion", "PUT").status_code == 405
     assert visitor.post("/connexion", data={"nir": "x" * 70_000}).status_code == 413
     assert visitor.post("/connexion", data={"nir": KARIM_NIR}).status_code == 400  # no token
     token = csrf_from(visitor.get("/connexion"))

@@ -193,7 +193,7 @@ def _public_pages(rec: Recorder, client) -> None:
     rec.take("check-attestation", client.get("/verifier-une-attestation"))
     rec.take("check-attestation-error", client.get("/verifier-une-attestation?reference=ABCD-EFGH-JKLM"), 404)
     rec.take("not-found", client.get("/cette-page-n-existe-pas"), 404)
-    rec.take("method-not-allowed", client.get("/deconnexion"), 405)
+    rec.take("method-not-allowed", client.put("/deconnexion"), 405)
     rec.take("dev-messages-empty", client.get("/dev/messages"))
 
 

@@ -155,7 +155,8 @@ def test_sign_out_ends_the_session_on_the_server(app, client):
 
 def test_sign_out_with_a_get_changes_nothing(client):
     sign_in(client, KARIM_NIR, KARIM_PASSWORD)
-    assert client.get("/deconnexion").status_code == 405
+    response = client.get("/deconnexion")  # Enter in the address bar: back to a page
+    assert (response.status_code, response.headers["Location"]) == (303, "/")
     assert client.get("/mon-compte").status_code == 200
 
 

@@ -12,21 +12,20 @@ from __future__ import annotations
 
 import time
 
-from flask import (current_app, flash, g, make_response, redirect, render_template, request,
-                   session, url_for)
+from flask import (Response, current_app, flash, g, make_response, redirect, render_template,
+                   request, session, url_for)
 from limits import parse_many
 
-from blueprints import code_entry
 from blueprints.account import account_required, bp
 from blueprints.account.forms import ReauthForm
-from blueprints.code_entry import CodeForm
-from blueprints.first_login.forms import ContactForm
+from blueprints.code_step import CodeStep, Visit
+from blueprints.contact_form import ContactForm
 from blueprints.forms import ActionForm
-from domain import codes
 from domain.contact import hide_phone, show_phone
-from services.accounts import get_account, password_matches
+from domain.words import say
+from services.accounts import password_matches
 from services.audit_log import security_event
-from services.codes import check_code, delivery_failed, destination, latest_code, send_code
+from services.codes import destination, send_code
 from services.database import db
 from services.limiter import (claim_code_sending, claimed_limit, clear, code_sending_limit,
                               wait_words)
@@ -35,12 +34,6 @@ from services.models import utcnow
 from services.queue import enqueue
 from services.sessions import end_signed_in
 
-CHANGED_NOTICE = ("Mon Compte Caf : vos coordonnées de contact ont changé. "
-                  "Ce n'est pas vous ? Appelez la Caf au 32 30.")
-WRONG_PASSWORD = ("Ce mot de passe n'est pas le bon. "
-                  "Écrivez le mot de passe que vous utilisez pour vous connecter.")
-CODE_WAIT = "Vous avez déjà demandé un code. Attendez {wait} avant d'en demander un autre."
-CANCELLED = "Rien n'a changé. Vos coordonnées sont les mêmes."
 # Wrong passwords at this step: the sign-in's numbers (5 per 15 minutes), counted per
 # account in a scope of their own, so that a stranger's tries on the sign-in page never
 # lock the owner out of this page.
@@ -98,14 +91,13 @@ def _page(form: ContactForm, errors: list, status: int = 200):
                            sign_out_form=ActionForm(), show_phone=show_phone), status
 
 
-def _code_page(form: CodeForm, errors: list, status: int = 200):
-    channel, address = _new_destination(_pending())
-    form.code.label.text = code_entry.label_for(channel)
-    errors = code_entry.with_delivery(errors, g.account, "change")
-    return render_template("account/contact_code.html", account=g.account, form=form,
-                           errors=errors, channel=channel, action_form=ActionForm(),
-                           sign_out_form=ActionForm(),
-                           destination=hide_phone(address) if channel == "sms" else address), status
+def _code_visit() -> Visit | None:
+    change = _pending()
+    if change is None:
+        return None
+    channel, address = _new_destination(change)
+    return Visit(g.account, channel, hide_phone(address) if channel == "sms" else address,
+                 {"account": g.account, "sign_out_form": ActionForm()})
 
 
 def _password_page(form: ReauthForm, errors: list, status: int = 200):
@@ -119,29 +111,24 @@ def _password_page(form: ReauthForm, errors: list, status: int = 200):
 
 
 def _breached(wait: str):
-    message = CODE_WAIT.format(wait=wait)
-    g.account = get_account(session.get("account_id"))
-    if request.endpoint == "account.contact" or _pending() is None:
-        form = ContactForm()
-        form.validate()
-        return _page(form, [(None, message)], 429)
-    return _code_page(CodeForm(formdata=None), [(None, message)], 429)
+    form = ContactForm()
+    form.validate()
+    return _page(form, [(None, say("code.wait", wait=wait))], 429)
 
 
 def _sends_no_code() -> bool:
     """A post that cannot send a code takes nothing from the new-code limit: a contact form
     with mistakes, or that goes to the password step (which claims its own slot once the
     password is right)."""
-    if request.endpoint == "account.contact":
-        form = ContactForm()
-        return not form.validate() or _needs_password(g.account, _change_from(form))
-    return False
+    form = ContactForm()
+    return not form.validate() or _needs_password(g.account, _change_from(form))
 
 
-code_sending = code_sending_limit(
-    lambda: f"account:{session.get('account_id')}", lambda wait: _breached(wait),
-    exempt_when=_sends_no_code,
-)
+def _limit_key() -> str:
+    return f"account:{session.get('account_id')}"
+
+
+code_sending = code_sending_limit(_limit_key, _breached, exempt_when=_sends_no_code)
 
 
 def _locked(seconds: int):
@@ -149,8 +136,7 @@ def _locked(seconds: int):
     does not know the password: the session ends (a stolen one is of no more use) and the
     change is dropped. Tries from another session of the account only lock this step."""
     if not session.get("reauth_failed"):
-        message = (f"Il y a eu trop d'essais de mot de passe. Attendez {wait_words(seconds)}. "
-                   "Ensuite, essayez à nouveau.")
+        message = say("contact.reauth_wait", wait=wait_words(seconds))
         return _password_page(ReauthForm(formdata=None), [(None, message)], 429)
     security_event("contact_change_reauth_locked", session.get("account_id"))
     end_signed_in(None)
@@ -226,7 +212,7 @@ def contact_password():
         g.reauth_failed = True  # this try counts against the limit
         session["reauth_failed"] = True  # and this session typed a wrong one
         security_event("contact_change_reauth", account, ok=False)
-        form.password.errors = [WRONG_PASSWORD]
+        form.password.errors = [say("contact.wrong_password")]
         return _password_page(form, form.summary(), 401)
     security_event("contact_change_reauth", account, ok=True)
     clear(_reauth_spec(), REAUTH_SCOPE, _reauth_key())
@@ -235,7 +221,7 @@ def contact_password():
     # The new-code limit, claimed once the password is right: a code goes now.
     wait = claim_code_sending(f"account:{account.id}")
     if wait is not None:
-        message = CODE_WAIT.format(wait=wait_words(wait))
+        message = say("code.wait", wait=wait_words(wait))
         response = make_response(_password_page(ReauthForm(formdata=None), [(None, message)], 429))
         response.headers["Retry-After"] = str(wait)
         return response
@@ -243,23 +229,8 @@ def contact_password():
     return _send_change(change)
 
 
-@bp.route("/coordonnees/code", methods=["GET", "POST"])
-@account_required
-def contact_code():
-    change = _pending()
-    if change is None:
-        return redirect(url_for(".contact"), code=303)
-    form = CodeForm()
-    if request.method == "GET":
-        return _code_page(form, [])
-    if not form.validate_on_submit():
-        return _code_page(form, form.summary(), 400)
-    account = g.account
-    outcome = check_code(account, form.code.data or "", purpose="change")
-    if outcome is not codes.Outcome.OK:
-        record = latest_code(account, "change")
-        form.code.errors = [code_entry.message_for(outcome, record.wrong_tries if record else 0)]
-        return _code_page(form, form.summary(), 400)
+def _change_confirmed(visit: Visit, form) -> Response:
+    account, change = visit.account, _pending()
     old = destination(account) if account.contact_verified_at else None
     account.mobile_phone, account.other_phone = change["mobile"], change["other_phone"]
     account.email, account.code_channel = change["email"], change["channel"]
@@ -268,35 +239,24 @@ def contact_code():
     session.pop("contact_change", None)
     if old and old != destination(account):
         _tell_old_contact(*old)
-    flash("Vos nouvelles coordonnées sont confirmées et enregistrées.")
+    flash(say("contact.confirmed"))
     return redirect(url_for(".home"), code=303)
+
+
+code_step = CodeStep(
+    bp, purpose="change", url="/coordonnees/code", template="account/contact_code.html",
+    endpoints=("contact_code", "contact_code_live", "contact_new_code"), visit=_code_visit,
+    away=lambda: redirect(url_for(".contact"), code=303),
+    send=lambda visit: send_code(visit.account, purpose="change",
+                                 to=_new_destination(_pending())),
+    limit_key=_limit_key, done=_change_confirmed, guards=(account_required,))
 
 
 def _tell_old_contact(channel: str, address: str) -> None:
     """The old contact hears of the change; the change stands even if this message fails."""
-    enqueue(Message(to=address, channel=channel, body=CHANGED_NOTICE,
-                    subject="Vos coordonnées Mon Compte Caf ont changé"),
+    enqueue(Message(to=address, channel=channel, body=say("contact.changed_notice"),
+                    subject=say("contact.changed_subject")),
             "contact_changed", g.account.id)
-
-
-@bp.post("/coordonnees/code/saisie")
-@account_required
-def contact_code_live():
-    if not request.htmx or _pending() is None:
-        return redirect(url_for(".contact_code"), code=303)
-    return code_entry.live_hint(not_sent=delivery_failed(g.account, "change"))
-
-
-@bp.post("/coordonnees/code/nouveau")
-@account_required
-@code_sending
-def contact_new_code():
-    change = _pending()
-    if change is None:
-        return redirect(url_for(".contact"), code=303)
-    return code_entry.resend(
-        lambda: send_code(g.account, purpose="change", to=_new_destination(change)),
-        _code_page, url_for(".contact_code"))
 
 
 @bp.post("/coordonnees/annuler")
@@ -308,8 +268,8 @@ def contact_cancel():
     if form.validate_on_submit():
         session.pop("contact_change", None)
         session.pop(AWAITING_PASSWORD, None)
-        flash(CANCELLED)
+        flash(say("contact.cancelled"))
         return redirect(url_for(".home"), code=303)
     if _pending() is None:
         return _password_page(ReauthForm(formdata=None), form.summary(), 400)
-    return _code_page(CodeForm(formdata=None), form.summary(), 400)
+    return code_step.render(None, form.summary(), 400)

@@ -12,31 +12,25 @@ Not asked:
 from __future__ import annotations
 
 import secrets
+from typing import Callable
 
-from flask import (Response, current_app, flash, make_response, redirect, render_template,
-                   request, session, url_for)
+from flask import Response, current_app, flash, redirect, request, session, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
+from wtforms import BooleanField
 
-from blueprints import code_entry
-from blueprints.code_entry import CodeForm
-from blueprints.forms import ActionForm
-from domain import codes
+from blueprints.code_step import CodeForm, CodeStep, Visit
+from domain import masking
 from domain.journey import Step
+from domain.words import say
 from services.accounts import get_account
 from services.audit_log import security_event
-from domain import masking
-from services.codes import check_code, delivery_failed, destination, latest_code, send_code
+from services.codes import destination, send_code
 from services.database import db
-from services.limiter import claim_code_sending, code_sending_limit, wait_words
+from services.limiter import claim_code_sending, wait_words
 from services.models import Account
-from wtforms import BooleanField
 
 DEVICE_COOKIE = "moncompte_device"
 PENDING = "device_check"
-
-
-class DeviceCodeForm(CodeForm):
-    remember_device = BooleanField("Se souvenir de cet appareil pendant 30 jours")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -97,8 +91,7 @@ def start_check(account: Account) -> Response:
         send_code(account, purpose="device")
     else:
         # Codes asked too often: the last code sent still works for its 10 minutes.
-        flash(f"Vous avez déjà demandé un code. Attendez {wait_words(wait)} "
-              "avant d'en demander un autre.")
+        flash(say("code.wait", wait=wait_words(wait)))
     session[PENDING] = {"account_id": account.id}
     security_event("new_device_check", account, code_sent=wait is None)
     return redirect(url_for("auth.new_device"), code=303)
@@ -111,72 +104,40 @@ def _pending_account() -> Account | None:
     return get_account(state.get("account_id"))
 
 
-def _code_page(form: CodeForm, errors: list, status: int = 200):
+def _code_visit() -> Visit | None:
     account = _pending_account()
-    if not isinstance(form, DeviceCodeForm):
-        form = DeviceCodeForm(formdata=None)
+    if account is None:
+        return None
     # Not signed in yet: partly hidden as on the forgotten-password pages.
     channel, address = destination(account)
-    shown = masking.mask(channel, address)
-    days = current_app.config["KNOWN_DEVICE_DAYS"]
-    form.code.label.text = code_entry.label_for(channel)
-    form.remember_device.label.text = f"Se souvenir de cet appareil pendant {days} jours"
-    # After the password: saying that the message did not leave tells nothing new.
-    errors = code_entry.with_delivery(errors, account, "device")
-    return render_template("auth/new_device.html", form=form, errors=errors, channel=channel,
-                           destination=shown, action_form=ActionForm(),
-                           minutes=int(codes.CODE_TTL.total_seconds() // 60),
-                           days=days), status
+    return Visit(account, channel, masking.mask(channel, address),
+                 {"days": current_app.config["KNOWN_DEVICE_DAYS"]})
 
 
-def _breached(wait: str) -> Response:
-    message = f"Vous avez déjà demandé un code. Attendez {wait} avant d'en demander un autre."
-    if _pending_account() is None:
-        return redirect(url_for("auth.sign_in"), code=303)
-    return make_response(_code_page(DeviceCodeForm(formdata=None), [(None, message)])[0], 429)
+class DeviceCodeForm(CodeForm):
+    remember_device = BooleanField()  # its words: say("device.remember")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.remember_device.label.text = say(
+            "device.remember", days=current_app.config["KNOWN_DEVICE_DAYS"])
 
 
-code_sending = code_sending_limit(
-    lambda: _limit_key((session.get(PENDING) or {}).get("account_id")), _breached)
-
-
-def register(bp, finish) -> None:
+def register(bp, finish: Callable[[Account], Response]) -> CodeStep:
     """Add the device page's routes to the auth blueprint; `finish(account)` signs in."""
 
-    @bp.route("/connexion/nouvel-appareil", methods=["GET", "POST"])
-    def new_device():
-        account = _pending_account()
-        if account is None:
-            return redirect(url_for("auth.sign_in"), code=303)
-        form = DeviceCodeForm()
-        if request.method == "GET":
-            return _code_page(form, [])
-        if not form.validate_on_submit():
-            return _code_page(form, form.summary(), 400)
-        outcome = check_code(account, form.code.data or "", purpose="device")
-        if outcome is not codes.Outcome.OK:
-            record = latest_code(account, "device")
-            form.code.errors = [code_entry.message_for(outcome, record.wrong_tries if record else 0)]
-            return _code_page(form, form.summary(), 400)
+    def confirmed(visit: Visit, form: DeviceCodeForm) -> Response:
         db.session.commit()  # the code is used (services/codes.py)
-        remember = bool(form.remember_device.data)
-        response = finish(account)  # a new session (new identifier): the pending state goes
-        if remember:
-            _remember_device(response, account.id)
-            security_event("device_remembered", account, days=_max_age() // 86400)
+        response = finish(visit.account)  # a new session (new identifier): the pending state goes
+        if form.remember_device.data:
+            _remember_device(response, visit.account.id)
+            security_event("device_remembered", visit.account, days=_max_age() // 86400)
         return response
 
-    @bp.post("/connexion/nouvel-appareil/saisie")
-    def new_device_live():
-        if not request.htmx or _pending_account() is None:
-            return redirect(url_for("auth.new_device"), code=303)
-        return code_entry.live_hint(not_sent=delivery_failed(_pending_account(), "device"))
-
-    @bp.post("/connexion/nouvel-appareil/nouveau")
-    @code_sending
-    def new_device_code():
-        account = _pending_account()
-        if account is None:
-            return redirect(url_for("auth.sign_in"), code=303)
-        return code_entry.resend(lambda: send_code(account, purpose="device"), _code_page,
-                                 url_for("auth.new_device"))
+    return CodeStep(
+        bp, purpose="device", url="/connexion/nouvel-appareil", template="auth/new_device.html",
+        endpoints=("new_device", "new_device_live", "new_device_code"), visit=_code_visit,
+        away=lambda: redirect(url_for("auth.sign_in"), code=303),
+        send=lambda visit: send_code(visit.account, purpose="device"),
+        limit_key=lambda: _limit_key((session.get(PENDING) or {}).get("account_id")),
+        done=confirmed, form=DeviceCodeForm)

@@ -11,26 +11,23 @@ from typing import Callable
 from flask import (Blueprint, Response, flash, g, make_response, redirect,
                    render_template, request, session, url_for)
 
-from blueprints import code_entry, new_password
-from blueprints.code_entry import CodeForm
-from blueprints.first_login.forms import CguForm, ContactForm
+from blueprints import new_password
+from blueprints.code_step import CodeStep, Visit
+from blueprints.contact_form import ContactForm
+from blueprints.first_login.forms import CguForm
 from blueprints.forms import ActionForm
 from blueprints.new_password import NewPasswordForm, person_of
-from domain import codes
 from domain.journey import CGU_VERSION, Step, advance, page_for
-from services.accounts import get_account, set_password, step_of
-from services.audit_log import security_event
-from services.codes import (check_code, delivery_failed, latest_code, send_code,
-                           shown_destination)
+from domain.words import say
+from services.accounts import change_password, get_account, step_of
+from services.codes import destination, send_code, shown_destination
 from services.database import db
 from services.limiter import code_sending_limit
 from services.models import Account, utcnow
-from services.sessions import end_other_sessions, end_signed_in
+from services.sessions import end_signed_in
 
 bp = Blueprint("first_login", __name__, url_prefix="/premiere-connexion")
 
-QUIT_MESSAGE = ("Vous êtes déconnecté. Ce que vous avez fait est gardé. "
-                "À la prochaine connexion, vous reprenez à cette étape.")
 
 
 def at_step(step: Step) -> Callable:
@@ -69,7 +66,7 @@ def _quit() -> Response | None:
     form = ActionForm()
     if not form.validate_on_submit():
         return None
-    end_signed_in(QUIT_MESSAGE)
+    end_signed_in(say("first_login.quit"))
     return redirect(url_for("auth.sign_in"), code=303)
 
 
@@ -120,11 +117,11 @@ def password():
     chosen = new_password.accept(form, person_of(account))
     if chosen is None:
         return _password_page(form, form.summary(), 400)
-    # The new password and the next step are saved together, in one transaction.
-    set_password(account, chosen)
-    security_event("password_changed", account, where="first_login")
-    end_other_sessions(account.id)  # someone signed in elsewhere with the old password
-    return _move(account, "password_set")
+    # The new password and the next step are saved together, in one transaction; anyone
+    # signed in elsewhere with the old password is signed out, this session stays.
+    account.journey_state = advance(account.journey_state, "password_set").value
+    change_password(account, chosen, where="first_login", keep_this_session=True)
+    return redirect(url_for(page_for(step_of(account))), code=303)
 
 
 @bp.post("/mot-de-passe/regles")
@@ -141,25 +138,19 @@ def _code_limit_key() -> str:
     return f"account:{session.get('account_id')}"
 
 
-def _code_limit_breached(wait: str) -> Response:
+def _contact_limit_breached(wait: str) -> Response:
     """A new code asked too soon: the same page, the wait in words, nothing lost."""
-    message = f"Vous avez déjà demandé un code. Attendez {wait} avant d'en demander un autre."
-    g.account = get_account(session.get("account_id"))
-    if request.endpoint == "first_login.contact":
-        form = ContactForm()
-        form.validate()
-        return make_response(_contact_page(form, [(None, message)])[0], 429)
-    return make_response(_code_page(CodeForm(formdata=None), [(None, message)])[0], 429)
+    form = ContactForm()
+    form.validate()
+    return make_response(_contact_page(form, [(None, say("code.wait", wait=wait))])[0], 429)
 
 
 def _sends_no_code() -> bool:
     """«Quitter» or a contact form with mistakes sends nothing: it must not wait for the limit."""
-    if request.endpoint != "first_login.contact":
-        return False
     return "quitter" in request.form or not ContactForm().validate()
 
 
-code_sending = code_sending_limit(_code_limit_key, _code_limit_breached, _sends_no_code)
+code_sending = code_sending_limit(_code_limit_key, _contact_limit_breached, _sends_no_code)
 
 
 def _contact_page(form: ContactForm, errors: list, status: int = 200):
@@ -190,51 +181,26 @@ def contact():
     return _move(account, "contact_given")
 
 
-# Step 9: the verification code.
-def _code_page(form: CodeForm, errors: list, status: int = 200):
+# Step 9: the verification code (blueprints/code_step.py); what differs here: a right code
+# confirms the contact and ends the journey.
+def _code_visit() -> Visit:
     account = g.account
-    channel = "sms" if account.code_channel == "sms" and account.mobile_phone else "mail"
-    form.code.label.text = code_entry.label_for(channel)
-    errors = code_entry.with_delivery(errors, account, "contact")
-    return render_template("first_login/code.html", form=form, errors=errors,
-                           channel="SMS" if channel == "sms" else "mail",
-                           destination=shown_destination(account), action_form=ActionForm(),
-                           minutes=int(codes.CODE_TTL.total_seconds() // 60)), status
+    channel, _ = destination(account)
+    return Visit(account, channel, shown_destination(account),
+                 {"change_url": url_for(".change_contact")})
 
 
-@bp.route("/code", methods=["GET", "POST"])
-@at_step(Step.CODE)
-def code():
-    account = g.account
-    form = CodeForm()
-    if request.method == "GET":
-        return _code_page(form, [])
-    if not form.validate_on_submit():
-        return _code_page(form, form.summary(), 400)
-    outcome = check_code(account, form.code.data or "")
-    if outcome is codes.Outcome.OK:
-        account.contact_verified_at = utcnow()
-        flash("Vos coordonnées sont confirmées. Bienvenue sur Mon Compte !")
-        return _move(account, "code_confirmed")
-    record = latest_code(account)
-    form.code.errors = [code_entry.message_for(outcome, record.wrong_tries if record else 0)]
-    return _code_page(form, form.summary(), 400)
+def _contact_confirmed(visit: Visit, form) -> Response:
+    visit.account.contact_verified_at = utcnow()
+    flash(say("first_login.welcome"))
+    return _move(visit.account, "code_confirmed")
 
 
-@bp.post("/code/saisie")
-@at_step(Step.CODE)
-def code_live() -> Response:
-    """Live words while typing the code (htmx): how many digits are missing, never if it is right."""
-    if not request.htmx:
-        return redirect(url_for(".code"), code=303)
-    return code_entry.live_hint(not_sent=delivery_failed(g.account, "contact"))
-
-
-@bp.post("/code/nouveau")
-@at_step(Step.CODE)
-@code_sending
-def new_code():
-    return code_entry.resend(lambda: send_code(g.account), _code_page, url_for(".code"))
+code_step = CodeStep(
+    bp, purpose="contact", url="/code", template="first_login/code.html",
+    endpoints=("code", "code_live", "new_code"), visit=_code_visit,
+    away=lambda: redirect(url_for(".start"), code=303), send=lambda visit: send_code(visit.account),
+    limit_key=_code_limit_key, done=_contact_confirmed, guards=(at_step(Step.CODE),))
 
 
 @bp.post("/code/modifier-coordonnees")
@@ -242,5 +208,5 @@ def new_code():
 def change_contact():
     form = ActionForm()
     if not form.validate_on_submit():
-        return _code_page(CodeForm(formdata=None), form.summary(), 400)
+        return code_step.render(None, form.summary(), 400)
     return _move(g.account, "contact_changed")

@@ -3,7 +3,6 @@ from __future__ import annotations
 from wtforms import BooleanField
 from wtforms.validators import ValidationError
 
-from blueprints.contact_form import ContactForm  # noqa: F401  TEMPORARY, until the imports move
 from blueprints.forms import BaseForm
 from domain.words import say
 

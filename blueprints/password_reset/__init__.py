@@ -10,24 +10,22 @@ import time
 from flask import (Blueprint, Response, current_app, flash, g, make_response, redirect,
                    render_template, request, session, url_for)
 
-from blueprints import code_entry, new_password
-from blueprints.code_entry import CodeForm
-from blueprints.forms import ActionForm
+from flask_limiter.util import get_remote_address
+
+from blueprints import new_password
+from blueprints.code_step import CodeStep, Visit
 from blueprints.new_password import NewPasswordForm, person_of
 from blueprints.password_reset.forms import ResetStartForm
 from domain import codes
-from services.accounts import set_password
+from domain.words import say
+from services.accounts import change_password
 from services.audit_log import security_event
 from services.codes import check_code, latest_code, send_code
 from services.database import db
-from flask_limiter.util import get_remote_address
-
-from services.limiter import (claimed_limit, code_sending_limit, forgive_sign_in_failures,
-                              wait_words)
+from services.limiter import claimed_limit, code_sending_limit, wait_words
 from services.models import utcnow
 from services.password_reset import (account_for_token, decoy_check, decoy_sent, make_token,
                                      resettable_account, shown_destination)
-from services.sessions import end_sessions_of
 
 bp = Blueprint("password_reset", __name__, url_prefix="/mot-de-passe-oublie")
 
@@ -58,44 +56,26 @@ def _at_least(started: float) -> None:
         time.sleep(left)
 
 
-def _code_page(form: CodeForm, errors: list, status: int = 200):
-    state = _reset()
-    channel, shown = shown_destination(state["nir"], resettable_account(state["nir"]))
-    form.code.label.text = code_entry.label_for(channel)
-    return render_template("password_reset/code.html", form=form, errors=errors,
-                           channel=channel, destination=shown, action_form=ActionForm(),
-                           minutes=int(codes.CODE_TTL.total_seconds() // 60)), status
+def _start_limit_breached(wait: str) -> Response:
+    return make_response(render_template("password_reset/start.html", form=ResetStartForm(),
+                                         errors=[(None, say("code.wait", wait=wait))]), 429)
 
 
-def _limit_breached(wait: str) -> Response:
-    message = f"Vous avez déjà demandé un code. Attendez {wait} avant d'en demander un autre."
-    if _reset() is None:
-        return make_response(render_template("password_reset/start.html",
-                                              form=ResetStartForm(), errors=[(None, message)]), 429)
-    return make_response(_code_page(CodeForm(formdata=None), [(None, message)])[0], 429)
-
-
-def _limit_key() -> str:
-    """Per number: the one typed on the first page, or the one of the reset under way."""
-    if request.endpoint == "password_reset.start":
-        form = ResetStartForm()
-        return "reset:" + (form.nir.identifier if form.validate() else "")
-    state = _reset()
-    return "reset:" + (state["nir"] if state else "")
+def _typed_number_key() -> str:
+    """Per number: the one typed on the first page."""
+    form = ResetStartForm()
+    return "reset:" + (form.nir.identifier if form.validate() else "")
 
 
 code_sending = code_sending_limit(
-    _limit_key, _limit_breached,
-    exempt_when=lambda: request.endpoint == "password_reset.start"
-    and not ResetStartForm().validate(),
+    _typed_number_key, _start_limit_breached,
+    exempt_when=lambda: not ResetStartForm().validate(),
 )
 
 
 def _too_many_from_here(seconds: int) -> Response:
     """Many code requests from one address: say so on the same page, with the wait."""
-    wait = wait_words(seconds)
-    message = (f"Il y a eu beaucoup de demandes de code depuis ce lieu. "
-               f"Attendez {wait}. Ensuite, vous pourrez demander un code.")
+    message = say("password_reset.too_many_from_here", wait=wait_words(seconds))
     return make_response(render_template("password_reset/start.html", form=ResetStartForm(),
                                          errors=[(None, message)]), 429)
 
@@ -118,45 +98,38 @@ def start():
     return redirect(url_for(".code"), code=303)
 
 
-@bp.route("/code", methods=["GET", "POST"])
-def code():
+# The code (blueprints/code_step.py), the same page and words whether or not the number has
+# an account that can be reset: the decoy is checked like a code.
+def _code_visit() -> Visit | None:
     state = _reset()
     if state is None:
-        return redirect(url_for(".start"), code=303)
-    form = CodeForm()
-    if request.method == "GET":
-        return _code_page(form, [])
-    if not form.validate_on_submit():
-        return _code_page(form, form.summary(), 400)
+        return None
     account = resettable_account(state["nir"])
-    if account is not None:
-        outcome = check_code(account, form.code.data or "", purpose="reset")
-        record = latest_code(account, "reset")
-        wrong = record.wrong_tries if record else 0
-    else:
-        outcome, wrong = decoy_check(state["nir"], form.code.data or "", utcnow())
-    if outcome is codes.Outcome.OK:
-        db.session.commit()  # the code is used (services/codes.py)
-        session.pop("reset", None)
-        return redirect(url_for(".choose", token=make_token(account)), code=303)
-    form.code.errors = [code_entry.message_for(outcome, wrong)]
-    return _code_page(form, form.summary(), 400)
+    channel, shown = shown_destination(state["nir"], account)
+    return Visit(account, channel, shown, {"nir": state["nir"]})
 
 
-@bp.post("/code/saisie")
-def code_live() -> Response:
-    if not request.htmx or _reset() is None:
-        return redirect(url_for(".code"), code=303)
-    return code_entry.live_hint()
+def _check(visit: Visit, typed: str) -> tuple[codes.Outcome, int]:
+    if visit.account is None:
+        return decoy_check(visit.extra["nir"], typed, utcnow())
+    outcome = check_code(visit.account, typed, purpose="reset")
+    record = latest_code(visit.account, "reset")
+    return outcome, record.wrong_tries if record else 0
 
 
-@bp.post("/code/nouveau")
-@code_sending
-def new_code():
-    state = _reset()
-    if state is None:
-        return redirect(url_for(".start"), code=303)
-    return code_entry.resend(lambda: _send(state["nir"]), _code_page, url_for(".code"))
+def _code_confirmed(visit: Visit, form) -> Response:
+    db.session.commit()  # the code is used (services/codes.py)
+    session.pop("reset", None)
+    return redirect(url_for(".choose", token=make_token(visit.account)), code=303)
+
+
+code_step = CodeStep(
+    bp, purpose="reset", url="/code", template="password_reset/code.html",
+    endpoints=("code", "code_live", "new_code"), visit=_code_visit,
+    away=lambda: redirect(url_for(".start"), code=303),
+    send=lambda visit: _send(visit.extra["nir"]),
+    limit_key=lambda: "reset:" + ((_reset() or {}).get("nir") or ""),
+    done=_code_confirmed, check=_check, tells_not_sent=False)
 
 
 def _expired_link() -> tuple[str, int]:
@@ -173,14 +146,10 @@ def choose(token: str):
     if request.method == "POST":
         chosen = new_password.accept(form, person)
         if chosen is not None:
-            set_password(account, chosen)
-            db.session.commit()
-            security_event("password_changed", account, where="reset")
-            end_sessions_of(account.id)  # any device still signed in is signed out
-            forgive_sign_in_failures(f"nir:{account.nir}" if account.nir
-                                     else f"pid:{account.provisional_id}")
+            # Any device still signed in is signed out, this one too.
+            change_password(account, chosen, where="reset", keep_this_session=False)
             session.clear()
-            flash("Votre nouveau mot de passe est enregistré. Connectez-vous avec lui.")
+            flash(say("password_reset.done"))
             return redirect(url_for("auth.sign_in"), code=303)
     errors = form.summary() if request.method == "POST" else []
     return render_template("password_reset/choose.html", form=form, errors=errors, token=token,
