@@ -15,7 +15,7 @@ from blueprints import new_password
 from blueprints.code_step import CodeStep, Visit
 from blueprints.contact_form import ContactForm
 from blueprints.first_login.forms import CguForm
-from blueprints.forms import ActionForm
+from blueprints.forms import ActionForm, BaseForm
 from blueprints.new_password import NewPasswordForm, person_of
 from domain.journey import CGU_VERSION, Step, advance, page_for
 from domain.words import say
@@ -70,6 +70,19 @@ def _quit() -> Response | None:
     return redirect(url_for("auth.sign_in"), code=303)
 
 
+def _step(form: BaseForm, draw: Callable[[BaseForm, list, int], tuple[str, int]],
+          accept: Callable[[], Response | None]) -> Response | tuple[str, int]:
+    """A first-login step's form: drawn on GET; on POST, «Quitter», or `accept()`, which
+    does the step and answers, or returns None when the form has mistakes: then the page
+    again, with them."""
+    if request.method == "GET":
+        return draw(form, [], 200)
+    quit_response = _quit()
+    if quit_response:
+        return quit_response
+    return accept() or draw(form, form.summary(), 400)
+
+
 @bp.get("")
 def start() -> Response:
     account = get_account(session.get("account_id"))
@@ -82,18 +95,20 @@ def start() -> Response:
 @bp.route("/conditions", methods=["GET", "POST"])
 @at_step(Step.CGU)
 def cgu():
-    account = g.account
     form = CguForm()
-    if request.method == "POST":
-        quit_response = _quit()
-        if quit_response:
-            return quit_response
-        if form.validate_on_submit():
-            account.cgu_version, account.cgu_accepted_at = CGU_VERSION, utcnow()
-            return _move(account, "cgu_accepted")
-        return render_template("first_login/cgu.html", form=form, errors=form.summary(),
-                               action_form=ActionForm()), 400
-    return render_template("first_login/cgu.html", form=form, errors=[], action_form=ActionForm())
+
+    def accept() -> Response | None:
+        if not form.validate_on_submit():
+            return None
+        g.account.cgu_version, g.account.cgu_accepted_at = CGU_VERSION, utcnow()
+        return _move(g.account, "cgu_accepted")
+
+    return _step(form, _cgu_page, accept)
+
+
+def _cgu_page(form: CguForm, errors: list, status: int = 200):
+    return render_template("first_login/cgu.html", form=form, errors=errors,
+                           action_form=ActionForm()), status
 
 
 # Step 6–7: the new password, with the rules checked live.
@@ -107,21 +122,19 @@ def _password_page(form: NewPasswordForm, errors: list, status: int = 200):
 @bp.route("/mot-de-passe", methods=["GET", "POST"])
 @at_step(Step.PASSWORD)
 def password():
-    account = g.account
-    form = NewPasswordForm()
-    if request.method == "GET":
-        return _password_page(form, [])
-    quit_response = _quit()
-    if quit_response:
-        return quit_response
-    chosen = new_password.accept(form, person_of(account))
-    if chosen is None:
-        return _password_page(form, form.summary(), 400)
-    # The new password and the next step are saved together, in one transaction; anyone
-    # signed in elsewhere with the old password is signed out, this session stays.
-    account.journey_state = advance(account.journey_state, "password_set").value
-    change_password(account, chosen, where="first_login", keep_this_session=True)
-    return redirect(url_for(page_for(step_of(account))), code=303)
+    account, form = g.account, NewPasswordForm()
+
+    def accept() -> Response | None:
+        chosen = new_password.accept(form, person_of(account))
+        if chosen is None:
+            return None
+        # The new password and the next step are saved together, in one transaction; anyone
+        # signed in elsewhere with the old password is signed out, this session stays.
+        account.journey_state = advance(account.journey_state, "password_set").value
+        change_password(account, chosen, where="first_login", keep_this_session=True)
+        return redirect(url_for(page_for(step_of(account))), code=303)
+
+    return _step(form, _password_page, accept)
 
 
 @bp.post("/mot-de-passe/regles")
@@ -162,23 +175,20 @@ def _contact_page(form: ContactForm, errors: list, status: int = 200):
 @at_step(Step.CONTACT)
 @code_sending
 def contact():
-    account = g.account
-    form = ContactForm()
+    account, form = g.account, ContactForm()
     if request.method == "GET":
         form.fill_from(account)
-        return _contact_page(form, [])
-    quit_response = _quit()
-    if quit_response:
-        return quit_response
-    if not form.validate_on_submit():
-        return _contact_page(form, form.summary(), 400)
-    account.mobile_phone = form.mobile.parsed
-    account.other_phone = form.other_phone.parsed
-    account.email = form.email.parsed
-    account.code_channel = form.chosen_channel()
-    send_code(account)
-    g.code_sent = True
-    return _move(account, "contact_given")
+
+    def accept() -> Response | None:
+        if not form.validate_on_submit():
+            return None
+        account.mobile_phone, account.other_phone = form.mobile.parsed, form.other_phone.parsed
+        account.email, account.code_channel = form.email.parsed, form.chosen_channel()
+        send_code(account)
+        g.code_sent = True
+        return _move(account, "contact_given")
+
+    return _step(form, _contact_page, accept)
 
 
 # Step 9: the verification code (blueprints/code_step.py); what differs here: a right code
