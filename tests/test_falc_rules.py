@@ -13,9 +13,11 @@ file finds the sentences:
   legend, summary, td, th, dt, dd, caption, title, option, span.hint…, and div or
   section for text written straight into them); a, strong, span… stay part of their
   sentence. alt, title, aria-label and placeholder attributes are sentences too.
-- Python: the French strings of domain/, blueprints/ and services/ (error messages,
-  flash messages, field labels, SMS and mail texts), found with the ast module;
-  docstrings, developer errors (English) and the demo data are left out.
+- Python: the French strings of app.py, domain/, blueprints/ and services/, found by
+  tests/french_strings.py: above all domain/words.py, the catalogue of every message,
+  label, SMS and mail text (tests/test_words_catalogue.py keeps them there), and the
+  content of domain/guide.py and domain/rgaa.py; docstrings, developer errors (English)
+  and the demo data are left out.
 
 Each violation is reported as `file:line: sentence (N words)`.
 """
@@ -31,10 +33,12 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment
 
+import french_strings
 from domain import falc_rules
 from domain.falc_rules import (ACRONYMS, EXACT_TEXTS, ITALIC_TAGS, MAX_WORDS, capital_runs,
                                count_words, css_problems, normalize, sentence_spans,
                                split_sentences, too_long)
+from french_strings import python_messages
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -53,7 +57,6 @@ PYTHON_SKIPPED = {
     "services/demo.py": "demo data (letters, names): data, not screen texts",
     "services/dev_provider.py": "the development stand-in for FranceConnect",
 }
-PYTHON_FOLDERS = ("domain", "blueprints", "services")
 
 BLOCK_TAGS = frozenset({
     "html", "body", "head", "title", "header", "footer", "main", "nav", "section", "article",
@@ -280,78 +283,17 @@ def _code_or_values(sentence: str) -> bool:
 
 # --- Python messages ---------------------------------------------------------------------
 
-FRENCH_WORDS = frozenset({
-    "le", "la", "les", "de", "des", "du", "un", "une", "vous", "votre", "vos", "est", "et",
-    "pas", "ne", "au", "aux", "à", "pour", "avec", "sur", "ce", "cette", "il", "elle",
-    "nous", "mon", "ma", "mes", "ou", "en", "plus", "je", "j'ai", "c'est", "n'est",
-})
-ENGLISH_WORDS = frozenset({
-    "the", "is", "are", "to", "of", "and", "an", "use", "uses", "needs", "must", "with",
-    "for", "not", "when", "this", "that", "from", "by", "be", "it", "or", "if", "no",
-})
-
-
-def reads_as_french(text: str) -> bool:
-    words = {w.strip(".,;:!?«»()\"'").lower() for w in normalize(text).split()}
-    return len(words) >= 2 and bool(words & FRENCH_WORDS) and not words & ENGLISH_WORDS
-
-
-def _string_of(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        parts = []
-        for value in node.values:
-            if isinstance(value, ast.Constant):
-                parts.append(str(value.value))
-            else:
-                parts.append("X")
-        return "".join(parts)
-    return None
-
-
-def _docstrings(tree: ast.AST) -> set[int]:
-    ids = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = getattr(node, "body", [])
-            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-                ids.add(id(body[0].value))
-    return ids
-
-
 def python_files() -> list[Path]:
-    files = []
-    for folder in PYTHON_FOLDERS:
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            relative = path.relative_to(ROOT).as_posix()
-            if relative not in PYTHON_SKIPPED and "/migrations/" not in relative:
-                files.append(path)
-    return files
-
-
-def python_messages(path: Path) -> list[tuple[str, int, str]]:
-    """(file, line, text) of each French string of a Python file, docstrings apart."""
-    relative = path.relative_to(ROOT).as_posix()
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    skip = _docstrings(tree)
-    inside_fstring = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
-                      for v in node.values}
-    found = []
-    for node in ast.walk(tree):
-        if id(node) in skip or id(node) in inside_fstring:
-            continue
-        text = _string_of(node)
-        if text and reads_as_french(text):
-            found.append((relative, node.lineno, text))
-    return found
+    return french_strings.python_files(PYTHON_SKIPPED)
 
 
 @pytest.fixture(scope="module")
 def python_sentences() -> list[tuple[str, int, str]]:
-    return [(file, line, s) for path in python_files()
-            for file, line, text in python_messages(path)
-            for s in split_sentences(text)]
+    """Every entry of the catalogue of words, and the French of the other Python files."""
+    found = french_strings.catalogue_entries()
+    found += [message for path in python_files() if path != french_strings.CATALOGUE
+              for message in python_messages(path)]
+    return [(file, line, s) for file, line, text in found for s in split_sentences(text)]
 
 
 # --- the rules ---------------------------------------------------------------------------
@@ -428,6 +370,11 @@ def test_the_reader_finds_the_sentences_people_read(template_sentences, python_s
     assert "Connexion" in in_templates
     assert "Tous les champs sont obligatoires, sauf mention contraire." in in_templates
     assert "Regardez en bas de votre carte Vitale." in {s for _, _, s in python_sentences}
+    # The catalogue of words is read, every entry of it, a {placeholder} read as a value.
+    from domain.words import WORDS
+    in_catalogue = {s for file, _, s in python_sentences if file == "domain/words.py"}
+    assert {"Le numéro a X caractères.", "1 chiffre", "Date"} <= in_catalogue
+    assert len(french_strings.catalogue_entries()) == len(WORDS)
     # Code is not read as text.
     assert not any("delay:" in s or "csrf_token" in s for s in in_templates)
     assert not any("Nir needs" in s for _, _, s in python_sentences)
