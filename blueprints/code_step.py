@@ -21,7 +21,7 @@ from wtforms import StringField
 
 from blueprints.forms import ActionForm, BaseForm
 from domain import codes
-from domain.words import say
+from domain.words import plural, say
 from services.codes import check_code, delivery_failed, latest_code
 from services.limiter import (CODE_SENDING_SCOPE, claimed_limit, code_sending_spec,
                               wait_words)
@@ -32,7 +32,7 @@ WAIT = "code_wait"
 
 
 class CodeForm(BaseForm):
-    code = StringField("Code de vérification", render_kw={
+    code = StringField(say("field.code"), render_kw={
         "autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20,
         "spellcheck": "false"})
 
@@ -50,8 +50,10 @@ class Visit:
 
 def message_for(outcome: codes.Outcome, wrong_tries: int) -> str:
     left = codes.MAX_WRONG - wrong_tries
-    return say(f"code.{outcome.value}",
-               left=say("code.tries_left.one" if left == 1 else "code.tries_left.many", left=left))
+    if outcome is codes.Outcome.WRONG:
+        return say("code.wrong", left=say(plural("code.tries_left", left), left=left))
+    return say("code.malformed" if outcome is codes.Outcome.MALFORMED
+               else "code.expired" if outcome is codes.Outcome.EXPIRED else "code.dead")
 
 
 def label_for(channel: str) -> str:
