@@ -391,6 +391,39 @@ def test_twenty_code_requests_at_once_send_one_sms(stack) -> None:
 
 
 @first_run_only
+def test_twenty_new_codes_at_once_on_the_code_page_send_one_and_the_wait_stays(stack) -> None:
+    """The one code step (blueprints/code_step.py), pressed 20 times at once in one browser
+    once the first code's 30 seconds are over: one new code leaves, 19 answers are the code
+    page with the wait (429); then Enter in the address bar on the form's address leads
+    back to the code page, which still says the wait (issue 16)."""
+    nir, mobile = person(90)
+    browser, token, _ = start_reset(stack, 90)
+    with stack.redis() as client:  # 30 seconds later: the interval's slot is free again
+        from limits import parse
+
+        client.delete("LIMITS:" + parse("1 per 30 seconds").key_for(f"reset:{nir[:13]}",
+                                                                     "code-sending"))
+    answers = at_once(20, lambda i: browser.go("POST", CODE_URL + "/nouveau",
+                                               data={"csrf_token": token}))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [303] + [429] * 19, statuses
+    refused = [html.unescape(a.text) for a in answers if a.status_code == 429]
+    assert all('name="code"' in text and "Attendez" in text for text in refused)
+    time.sleep(1.5)  # anything the worker still had to send
+    assert len(stack.gateway.to(mobile)) == 2  # the first code, and one new code
+    # One more press (the session's last word is this refusal, whatever order the 20 were
+    # saved in), then Enter in the address bar.
+    assert browser.go("POST", CODE_URL + "/nouveau", data={"csrf_token": token}).status_code == 429
+    entered = browser.go("GET", CODE_URL + "/nouveau")
+    assert (entered.status_code, entered.headers["Location"]) == (303, CODE_URL)
+    back = html.unescape(browser.go("GET", CODE_URL).text)
+    assert 'name="code"' in back and "Demande impossible" not in back
+    assert re.search(r"Attendez \d+ secondes? avant d'en demander un autre", back), back
+    print(f"20 new codes at once: {statuses.count(303)} × 303, {statuses.count(429)} × 429, "
+          f"{len(stack.gateway.to(mobile))} messages")
+
+
+@first_run_only
 def test_a_hundred_wrong_passwords_at_once_from_one_address_check_fifty(stack) -> None:
     browser = Browser(stack.base)
     token = browser.csrf("/connexion")
