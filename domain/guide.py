@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain import journey
+from domain.journey import Journey, Step
+
 
 @dataclass(frozen=True)
 class GuideStep:
@@ -108,15 +111,75 @@ STEPS: tuple[GuideStep, ...] = (
         "etape-11.png", "L'écran Connexion avec le numéro et le nouveau mot de passe écrits."),
 )
 
-# Which steps of the guide each journey page carries (Flask endpoint → step numbers).
-PAGE_STEPS: dict[str, tuple[int, ...]] = {
-    "auth.sign_in": (1, 2, 3),
-    "first_login.cgu": (4, 5),
-    "first_login.password": (6,),
-    "first_login.contact": (7, 8),
-    "first_login.code": (9,),
-    "account.home": (10,),
+# Which steps of the guide each step of the first login carries, and the sign-in page's.
+JOURNEY_STEPS: dict[Step, tuple[int, ...]] = {
+    Step.CGU: (4, 5),
+    Step.PASSWORD: (6,),
+    Step.CONTACT: (7, 8),
+    Step.CODE: (9,),
+    Step.DONE: (10,),
 }
+SIGN_IN_STEPS = (1, 2, 3)
+
+# The same by page (Flask endpoint), for the marker of the page being shown.
+PAGE_STEPS: dict[str, tuple[int, ...]] = {
+    "auth.sign_in": SIGN_IN_STEPS,
+    **{journey.page_for(step): numbers for step, numbers in JOURNEY_STEPS.items()},
+}
+
+# The words of each stage of the steppers (journey.STAGES, journey.RESET_STAGES). The first
+# login's are the guide's screens' («1 Mon profil 2 Contact …», «… 2 Saisie 3 Fin»). The
+# forgotten password's are its pages' headings in short: what the guide's tip at step 2
+# says it takes (my number, a code, a new password).
+STAGE_WORDS: dict[str, dict[str, str]] = {
+    journey.FIRST_LOGIN.key: {"profile": "Mon profil", "contact": "Contact",
+                              "entry": "Saisie", "end": "Fin"},
+    journey.PASSWORD_RESET.key: {"number": "Mon numéro", "code": "Le code reçu",
+                                 "password": "Mon nouveau mot de passe"},
+}
+
+
+@dataclass(frozen=True)
+class NamedStage:
+    """A stage of a stepper with its words: the journey steps it gathers and the guide's."""
+    name: str
+    steps: tuple[str, ...]  # the journey's steps, by value («cgu», «password»)
+    guide_steps: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Stepper:
+    """What a journey page's stepper shows: its journey, its stages, the stage it is (from 1)."""
+    journey: str
+    stages: tuple[NamedStage, ...]
+    current: int
+
+    @property
+    def total(self) -> int:
+        return len(self.stages)
+
+    @property
+    def name(self) -> str:
+        return self.stages[self.current - 1].name
+
+
+def stages(of: Journey) -> tuple[NamedStage, ...]:
+    words = STAGE_WORDS[of.key]
+    return tuple(NamedStage(words[stage.key], tuple(step.value for step in stage.steps),
+                            tuple(n for step in stage.steps for n in JOURNEY_STEPS.get(step, ())))
+                 for stage in of.stages)
+
+
+STAGES = {of.key: stages(of) for of in journey.JOURNEYS}
+FIRST_LOGIN_STAGES = STAGES[journey.FIRST_LOGIN.key]  # for the home page's list
+
+
+def stepper(endpoint: str | None) -> Stepper | None:
+    """The stepper of a journey page (Flask endpoint); None for a page of no journey."""
+    where = journey.position(endpoint)
+    if where is None:
+        return None
+    return Stepper(where.journey.key, STAGES[where.journey.key], where.number)
 
 
 def marker(endpoint: str | None) -> tuple[str, int] | None:

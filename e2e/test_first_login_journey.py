@@ -245,6 +245,8 @@ def test_cgu_refused_until_ticked_then_keyboard_tick_continues(
     expect_cgu(page)
     main = page.locator("main")
     expect(page).to_have_title(re.compile(rf"Conditions générales d{A}utilisation"))
+    expect(page).to_have_title(re.compile(r"^Étape 1 sur 4"))
+    expect(main.locator('[aria-current="step"]')).to_contain_text("Mon profil")
     expect(main).to_contain_text(REQUIRED_SENTENCE)
     checkbox = page.get_by_label(CGU_CHECKBOX)
     expect(checkbox).to_have_attribute("type", "checkbox")
@@ -420,7 +422,7 @@ def test_veronique_first_login_to_mon_compte(browser: Browser, page: Page, js: b
     expect_contact_page(page)
     expect(page).to_have_title(re.compile(r"Étape 2 sur 4"))
     stepper = main.locator("nav, ol").filter(has_text="Mon profil").first
-    expect(stepper).to_contain_text(re.compile(r"1\s*Mon profil[\s\S]*2\s*Contact[\s\S]*3\s*Récapitulatif[\s\S]*4\s*Fin"))
+    expect(stepper).to_contain_text(re.compile(r"1\s*Mon profil[\s\S]*2\s*Contact[\s\S]*3\s*Saisie[\s\S]*4\s*Fin"))
     expect(main).to_contain_text("Étape 2 sur 4")
     expect(main.locator('[aria-current="step"]')).to_contain_text("Contact")
     for label in ("Téléphone portable", "Autre téléphone", "Adresse mail"):
@@ -447,9 +449,10 @@ def test_veronique_first_login_to_mon_compte(browser: Browser, page: Page, js: b
     # Vérification.
     expect_code_page(page)
     stepper = main.locator("nav, ol").filter(has_text="Mon profil").first
-    expect(stepper).to_contain_text(re.compile(r"1\s*Mon profil[\s\S]*2\s*Saisie[\s\S]*3\s*Fin"))
-    expect(main).to_contain_text("Étape 2 sur 3")
-    expect(page).to_have_title(re.compile(r"Étape 2 sur 3"))
+    expect(stepper).to_contain_text(re.compile(r"1\s*Mon profil[\s\S]*2\s*Contact[\s\S]*3\s*Saisie[\s\S]*4\s*Fin"))
+    expect(main).to_contain_text("Étape 3 sur 4")
+    expect(main.locator('[aria-current="step"]')).to_contain_text("Saisie")
+    expect(page).to_have_title(re.compile(r"Étape 3 sur 4"))
     expect(main).to_contain_text(CODE_SENT_BY_MAIL)
     expect(main).to_contain_text(VERONIQUE_MAIL)
     code_field = page.get_by_label(CODE_LABEL_MAIL, exact=True)

@@ -676,7 +676,7 @@ REFLOW_BUG_CASES = {
         "not wrap at 320 px with text at 200 %"),
     "stepper-words": (
         to_contact_step,
-        "macros/ui.html stepper / app.css .stepper li (flex): «Récapitulatif» does not wrap at 320 px "
+        "macros/ui.html journey_steps / app.css .stepper li (flex): a stage's word does not wrap at 320 px "
         "with text at 200 %"),
 }
 

@@ -172,6 +172,8 @@ def register_web(app: Flask) -> None:
     def helpers() -> dict:
         return {"static_url": lambda filename: static_url(app, filename), "today": date.today(),
                 "guide_marker": guide.marker(request.endpoint),
+                "journey_stepper": guide.stepper(request.endpoint),
+                "first_login_stages": guide.FIRST_LOGIN_STAGES,
                 "session_minutes": app.config["SESSION_IDLE_MINUTES"],
                 "session_seconds_left": getattr(session, "seconds_left", None)
                 or app.config["SESSION_IDLE_MINUTES"] * 60}

@@ -502,7 +502,7 @@ def test_the_contact_page_has_its_stepper_fields_and_sentence(app, client):
     assert "Étape 2 sur 4" in p.text
     nav = p.one("div", class_="stepper")
     assert re.sub(r"\s+", " ", nav.text).replace(" (fait)", "") == (
-        "Étape 2 sur 4 1 Mon profil 2 Contact 3 Récapitulatif 4 Fin")
+        "Étape 2 sur 4 1 Mon profil 2 Contact 3 Saisie 4 Fin")
     assert p.one("li", aria_current="step").text.endswith("Contact")
     assert p.label_for("Téléphone portable").get("autocomplete") == "tel"
     assert p.label_for("Autre téléphone").get("type") == "tel"
@@ -597,8 +597,8 @@ def test_the_code_page_by_mail_shows_the_whole_address(app, client):
     at_code_step(app, client)
     response = client.get(CODE_URL)
     p = page(response)
-    assert p.title.startswith("Étape 2 sur 3")
-    assert "Étape 2 sur 3" in p.text
+    assert p.title.startswith("Étape 3 sur 4 – Saisie")
+    assert "Étape 3 sur 4" in p.text
     assert "Nous venons de vous envoyer un code de vérification par mail à l'adresse suivante " \
            f"{MAIL}" in p.text
     field = p.label_for("Code de vérification reçu par mail")
