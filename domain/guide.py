@@ -184,7 +184,7 @@ def stepper(endpoint: str | None) -> Stepper | None:
 
 def marker(endpoint: str | None) -> tuple[str, int] | None:
     """«Étape 6 du guide» and the step to link to, for a journey page; None elsewhere."""
-    steps = PAGE_STEPS.get(endpoint or "")
+    steps = PAGE_STEPS.get(journey.page_shown(endpoint) or "")
     if not steps:
         return None
     if len(steps) == 1:

@@ -128,6 +128,21 @@ PASSWORD_RESET = Journey("password_reset", RESET_STAGES, RESET_PAGES)
 JOURNEYS: tuple[Journey, ...] = (FIRST_LOGIN, PASSWORD_RESET)
 
 
+# Routes that answer with a journey page at their own address: a refused new code or a refused
+# «Modifier vos coordonnées de contact» shows the code page again (blueprints/code_step.py).
+# The page keeps its stepper and its guide marker there.
+SHOWN_BY: dict[str, str] = {
+    "first_login.new_code": "first_login.code",
+    "first_login.change_contact": "first_login.code",
+    "password_reset.new_code": "password_reset.code",
+}
+
+
+def page_shown(endpoint: str | None) -> str | None:
+    """The journey page an answer of `endpoint` shows (the endpoint itself, most often)."""
+    return SHOWN_BY.get(endpoint or "", endpoint)
+
+
 @dataclass(frozen=True)
 class Position:
     """Where a page stands in its journey's stepper: stage `number` (from 1)."""
@@ -142,6 +157,7 @@ def stage_of(journey: Journey, step: Enum) -> int:
 
 def position(endpoint: str | None) -> Position | None:
     """The stepper of a journey page (Flask endpoint); None for a page of no journey."""
+    endpoint = page_shown(endpoint)
     for journey in JOURNEYS:
         for step, page in journey.pages.items():
             if page == endpoint:

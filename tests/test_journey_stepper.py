@@ -157,12 +157,28 @@ BLOCK = ('{% from "macros/ui.html" import journey_stepper_block, journey_title w
      "Vérification du code", "Mot de passe oublié – étape 2 sur 3"),
     ("/connexion/nouvel-appareil", "Vérification du code", ""),
     ("/mon-compte/coordonnees/code", "Vérification du code", ""),
+    ("/premiere-connexion/code/nouveau", "Étape 3 sur 4 – Saisie – Vérification du code",
+     "Étape 3 sur 4 1 Mon profil 2 Contact 3 Saisie 4 Fin"),  # a refused new code: the code page
+    ("/mot-de-passe-oublie/code/nouveau", "Mot de passe oublié – étape 2 sur 3 – Le code reçu – "
+     "Vérification du code", "Mot de passe oublié – étape 2 sur 3"),
 ])
 def test_the_code_pages_block_draws_the_stepper_of_its_journey_only(app, url, title, shown):
-    with app.test_request_context(url):
+    with app.test_request_context(url, method="POST" if url.endswith("/nouveau") else "GET"):
         p = page_of(render_template_string(BLOCK))
     assert p.title == title
     assert re.sub(r"\s+", " ", p.text.replace(title, "", 1)).replace(" (fait)", "").strip() == shown
+
+
+def test_a_refused_new_code_keeps_the_guide_marker_of_the_code_page():
+    assert guide.marker("first_login.new_code") == guide.marker("first_login.code") == (
+        "Étape 9 du guide", 9)
+
+
+def test_every_endpoint_the_journeys_name_exists(app):
+    endpoints = set(app.view_functions)
+    named = {page for j in journey.JOURNEYS for page in j.pages.values()}
+    named |= set(journey.SHOWN_BY) | set(journey.SHOWN_BY.values()) | set(guide.PAGE_STEPS)
+    assert named <= endpoints, named - endpoints
 
 
 def page_of(html: str) -> Page:
