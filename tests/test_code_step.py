@@ -147,3 +147,22 @@ def test_every_use_draws_the_one_template(at_code):
     assert "Le code marche pendant 10 minutes." in p.text
     assert f'action="{code_url}"' in p.html
     assert f'data-hx-post="{code_url}/saisie"' in p.html
+
+
+def test_the_stepper_and_the_guide_marker_are_the_journeys_even_on_a_refusal(at_code):
+    """The code page of the first login is stage 3 «Saisie» of 4 and guide step 9; the
+    reset's is its step 2 of 3; the device and coordonnées pages are no journey step. The
+    same on the 429 drawn at the new-code address."""
+    app, client, code_url = at_code
+    shown = page(client.get(code_url))
+    refused = page(client.post(code_url + "/nouveau",
+                               data={"csrf_token": get_csrf(client, code_url)}))
+    for p in (shown, refused):
+        if code_url.startswith("/premiere-connexion"):
+            assert "Étape 3 sur 4" in p.text and "Étape 9 du guide" in p.text
+            assert re.search(r'aria-current="step"[^>]*>\s*<span[^>]*>3</span> Saisie', p.html)
+            assert "Récapitulatif" not in p.text
+        elif code_url.startswith("/mot-de-passe-oublie"):
+            assert "Mot de passe oublié – étape 2 sur 3" in p.text
+        else:
+            assert 'class="stepper"' not in p.html and "du guide" not in p.text
