@@ -64,7 +64,9 @@ def minutes() -> int:
     return int(codes.CODE_TTL.total_seconds() // 60)
 
 
-def _default_check(purpose: str) -> Callable[[Visit, str], tuple[codes.Outcome, int]]:
+def checks_code(purpose: str) -> Callable[[Visit, str], tuple[codes.Outcome, int]]:
+    """The usual check: the newest code of `purpose` sent to the visit's account."""
+
     def check(visit: Visit, typed: str) -> tuple[codes.Outcome, int]:
         outcome = check_code(visit.account, typed, purpose=purpose)
         record = latest_code(visit.account, purpose)
@@ -97,11 +99,11 @@ class CodeStep:
         self.purpose, self.template, self.form_class = purpose, template, form
         self.visit, self.away, self.send, self.done = visit, away, send, done
         self.limit_key, self.tells_not_sent = limit_key, tells_not_sent
-        self.check = check or _default_check(purpose)
+        self.check = check or checks_code(purpose)
         self.page_endpoint, self.live_endpoint, self.resend_endpoint = (
             f"{bp.name}.{name}" for name in endpoints)
         page, live, resend = endpoints
-        limit = claimed_limit(code_sending_spec, CODE_SENDING_SCOPE, lambda: self.limit_key(),
+        limit = claimed_limit(code_sending_spec, CODE_SENDING_SCOPE, limit_key,
                               self._refused, keep_when=lambda _: bool(g.get("code_sent")))
         bp.add_url_rule(url, page, wear(self._page, guards), methods=["GET", "POST"])
         # A GET of the two POST-only addresses leads back to the page (services/web.py).
@@ -126,12 +128,11 @@ class CodeStep:
             shown.append((None, say("code.wait", wait=wait_words(wait))))
         if self._not_sent(visit):
             shown.append((None, say("code.not_sent")))
-        response = make_response(render_template(
+        return make_response(render_template(
             self.template, form=form, errors=shown, channel=visit.channel,
             destination=visit.shown, action_form=ActionForm(), minutes=minutes(),
             code_url=url_for(self.page_endpoint), live_url=url_for(self.live_endpoint),
             resend_url=url_for(self.resend_endpoint), **visit.extra), status)
-        return response
 
     def _not_sent(self, visit: Visit) -> bool:
         return (self.tells_not_sent and visit.account is not None

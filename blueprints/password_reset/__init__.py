@@ -13,14 +13,14 @@ from flask import (Blueprint, Response, current_app, flash, g, make_response, re
 from flask_limiter.util import get_remote_address
 
 from blueprints import new_password
-from blueprints.code_step import CodeStep, Visit
+from blueprints.code_step import CodeStep, Visit, checks_code
 from blueprints.new_password import NewPasswordForm, person_of
 from blueprints.password_reset.forms import ResetStartForm
 from domain import codes
 from domain.words import say
 from services.accounts import change_password
 from services.audit_log import security_event
-from services.codes import check_code, latest_code, send_code
+from services.codes import send_code
 from services.database import db
 from services.limiter import claimed_limit, code_sending_limit, wait_words
 from services.models import utcnow
@@ -112,9 +112,7 @@ def _code_visit() -> Visit | None:
 def _check(visit: Visit, typed: str) -> tuple[codes.Outcome, int]:
     if visit.account is None:
         return decoy_check(visit.extra["nir"], typed, utcnow())
-    outcome = check_code(visit.account, typed, purpose="reset")
-    record = latest_code(visit.account, "reset")
-    return outcome, record.wrong_tries if record else 0
+    return checks_code("reset")(visit, typed)
 
 
 def _code_confirmed(visit: Visit, form) -> Response:
